@@ -269,6 +269,11 @@ export class ServerPool extends BasePool {
     this.max = Math.max(1, opts.max);
   }
 
+  /** The IP pooled connections must come from ('' = any). */
+  get clientIp(): string {
+    return this.opts.clientIp;
+  }
+
   /** Returns the reason a stream was refused, or null when it was filed. */
   offer(s: PooledStream): string | null {
     if (this.closed) {
