@@ -230,7 +230,9 @@ export class QuicConnection extends EventEmitter<QuicConnectionEvents> {
       this.established = true;
       this.emit('established');
     }
-    if (conn.isClosed()) this.finish();
+    // A peer's CONNECTION_CLOSE puts quiche in draining for 3 PTO (up to seconds during the
+    // handshake) before it reports closed; nothing more can be sent, so end now.
+    if (conn.isClosed() || conn.isDraining()) this.finish();
     else this.armTimer();
   };
 
@@ -320,8 +322,10 @@ export class QuicConnection extends EventEmitter<QuicConnectionEvents> {
     const s = new QuicStream(this, id);
     this.streams.set(id, s);
     try {
-      const n = this.conn.streamSend(id, first, false);
-      if (n !== first.length) throw new Error('no capacity for the stream opener');
+      // quiche creates the stream even when it has no send capacity yet; the opener then waits
+      // with the other blocked writes.
+      const n = this.conn.streamSend(id, first, false) ?? 0;
+      if (n < first.length) s.queue(Buffer.from(first.subarray(n)));
     } catch (e) {
       this.streams.delete(id);
       s.destroy();
@@ -415,6 +419,7 @@ export class QuicStream extends Duplex {
       }
       if (r === null) return;
       const [len, fin] = r;
+      if (len === 0 && !fin) return;
       const more = len > 0 ? this.push(takeRead(view, len)) : true;
       if (fin) {
         this.readEnded = true;
@@ -445,7 +450,18 @@ export class QuicStream extends Duplex {
     }
   }
 
+  /** Bytes to send before anything written later (the opener, when quiche had no capacity). */
+  queue(b: Buffer): void {
+    this.pending = this.pending ? Buffer.concat([this.pending, b]) : b;
+    this.qc.blocked.add(this);
+  }
+
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    if (this.pending) {
+      this.pending = Buffer.concat([this.pending, chunk]);
+      this.pendingCb = cb;
+      return;
+    }
     const n = this.sendSome(chunk);
     if (n < 0) return;
     this.qc.schedule();
@@ -466,12 +482,8 @@ export class QuicStream extends Duplex {
 
   private trySendFin(): void {
     if (this.finSent || !this.finCb) return;
-    const n = this.sendSome(EMPTY, true);
-    if (n < 0) return;
-    // quiche takes an empty FIN even without capacity; if it ever refuses, retry with the writers.
-    if (n === 0 && !this.qc.conn.streamFinished(this.id) && this.qc.conn.streamCapacity(this.id) === 0) {
-      // fall through: stream_send of an empty FIN returns 0 on success as well
-    }
+    // quiche takes an empty FIN even without send capacity (it returns 0 either way).
+    if (this.sendSome(EMPTY, true) < 0) return;
     this.finSent = true;
     this.qc.blocked.delete(this);
     this.qc.schedule();
