@@ -5,12 +5,18 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { generateSelfSigned } from '../engine/tls/selfsigned';
-import { bindQuicSocket, dialQuic, makeConfig, QuicListener, type CcName, type QuicSettings } from '../engine/pool/quic-driver';
+import { bindQuicSocket, dialQuic, makeConfig, QuicListener, tuning, type CcName, type QuicSettings } from '../engine/pool/quic-driver';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : dflt;
 };
+
+// Optimisation steps can be switched off one by one (both processes read the same flags).
+tuning.readView = Number(arg('reads', String(tuning.readView)));
+tuning.socketBuffer = Number(arg('sockbuf', String(tuning.socketBuffer)));
+tuning.bigWindows = arg('windows', 'big') === 'big';
+tuning.batch = !process.argv.includes('--nobatch');
 
 const settings = (): QuicSettings => ({
   alpn: 'np-quic',
@@ -86,10 +92,10 @@ async function run(): Promise<void> {
     const secs = (performance.now() - t0) / 1000;
     const mbit = (per * n * 8) / secs / 1e6;
     const path = c.pathInfo();
-    console.log(`streams=${n} cc=${arg('cc', 'reno')} packet=${arg('packet', '1350')} ${mib} MiB in ${secs.toFixed(2)} s = ${mbit.toFixed(0)} Mbit/s (rtt ${path?.rttMs} cwnd ${path?.cwnd})`);
+    console.log(`streams=${n} cc=${arg('cc', 'reno')} packet=${arg('packet', '1350')} reads=${tuning.readView} sockbuf=${tuning.socketBuffer} windows=${tuning.bigWindows ? 'big' : 'small'} batch=${tuning.batch} ${mib} MiB in ${secs.toFixed(2)} s = ${mbit.toFixed(0)} Mbit/s (rtt ${path?.rttMs} cwnd ${path?.cwnd})`);
   }
   c.close('done');
-  child.kill();
+  child.disconnect();
 }
 
 if (process.argv.includes('--serve')) void serve();
