@@ -23,7 +23,7 @@ const settings = (): QuicSettings => ({
   keepAliveMs: 5000,
   idleTimeoutMs: 15000,
   maxIncomingStreams: 1024,
-  cc: arg('cc', 'reno') as CcName,
+  cc: arg('cc', 'cubic') as CcName,
   maxPacket: Number(arg('packet', '1350')),
 });
 
@@ -92,7 +92,7 @@ async function run(): Promise<void> {
     const secs = (performance.now() - t0) / 1000;
     const mbit = (per * n * 8) / secs / 1e6;
     const path = c.pathInfo();
-    console.log(`streams=${n} cc=${arg('cc', 'reno')} packet=${arg('packet', '1350')} reads=${tuning.readView} sockbuf=${tuning.socketBuffer} windows=${tuning.bigWindows ? 'big' : 'small'} batch=${tuning.batch} ${mib} MiB in ${secs.toFixed(2)} s = ${mbit.toFixed(0)} Mbit/s (rtt ${path?.rttMs} cwnd ${path?.cwnd})`);
+    console.log(`streams=${n} cc=${arg('cc', 'cubic')} packet=${arg('packet', '1350')} reads=${tuning.readView} sockbuf=${tuning.socketBuffer} windows=${tuning.bigWindows ? 'big' : 'small'} batch=${tuning.batch} ${mib} MiB in ${secs.toFixed(2)} s = ${mbit.toFixed(0)} Mbit/s (rtt ${path?.rttMs} cwnd ${path?.cwnd})`);
   }
   c.close('done');
   child.disconnect();
