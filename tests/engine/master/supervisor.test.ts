@@ -4,6 +4,7 @@
 // 400 MB RSS in total with the default isolation.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { echoServer, eventually, freePort, randomData, roundTrip, sha256, type TestServer } from '../../helpers/net';
 import { alive, childrenOf, cmdlineOf, EventLog, must, removeDir, rssOf, startMaster, type MasterHandle } from '../../helpers/master';
 import type { Instance } from '../../../engine/api/types';
@@ -96,6 +97,36 @@ describe('worker isolation (default)', () => {
     assert.match(metrics.text, new RegExp(`nodepass_instance_restarts_total\\{id="${victim.id}"\\} 2\\n`));
     for (const id of [p.server.id, p.client.id]) assert.match(metrics.text, new RegExp(`nodepass_instance_restarts_total\\{id="${id}"\\} 0\\n`));
     assert.equal(must(await m.api.getInstance(p.server.id)).status, 'running');
+  });
+});
+
+describe('an instance that stays in error', () => {
+  test('shows the error line, is restarted after NPD_ERROR_RESTART, and recovers once the cause is gone', async () => {
+    const m = await startMaster({ env: { NPD_ERROR_RESTART: '1s' } });
+    const blocker = net.createServer();
+    const port = await freePort();
+    await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
+    try {
+      const inst = must(await m.api.createInstance({ url: `server://127.0.0.1:${port}/127.0.0.1:${await freePort()}` }));
+      const err = await eventually(async () => {
+        const i = must(await m.api.getInstance(inst.id));
+        assert.equal(i.status, 'error');
+        return i;
+      }, 10000);
+      assert.match(err.error ?? '', new RegExp(`^Server error: start: initTunnelListener failed: .*127\\.0\\.0\\.1:${port}.*address already in use`));
+      await m.proc.waitFor(new RegExp(`Instance in error for 1s: restarting it \\[${inst.id}\\]`), 10000);
+      await new Promise<void>((r) => blocker.close(() => r()));
+      await eventually(async () => {
+        const i = must(await m.api.getInstance(inst.id));
+        assert.equal(i.status, 'running');
+        assert.equal(i.mode, 1);
+        assert.equal(i.error, undefined);
+      }, 15000, 200);
+    } finally {
+      blocker.close();
+      await m.kill('SIGKILL');
+      removeDir(m.stateDir);
+    }
   });
 });
 
