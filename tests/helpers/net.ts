@@ -102,3 +102,150 @@ export async function eventually<T>(fn: () => Promise<T>, timeoutMs: number, ste
   }
   throw last instanceof Error ? last : new Error(String(last));
 }
+
+// ---- UDP ----
+
+export interface UdpEchoServer {
+  port: number;
+  /** Datagrams received. */
+  datagrams: number;
+  /** Bytes received (= bytes echoed). */
+  bytes: number;
+  /** Every distinct `ip:port` that sent something, in order of first appearance. */
+  peers: string[];
+  close(): Promise<void>;
+}
+
+/** Echoes every datagram back to its sender. */
+export function udpEchoServer(port = 0, host = '127.0.0.1'): Promise<UdpEchoServer> {
+  return new Promise((resolve, reject) => {
+    const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const seen = new Set<string>();
+    const es: UdpEchoServer = {
+      port: 0,
+      datagrams: 0,
+      bytes: 0,
+      peers: [],
+      close: () => new Promise((r) => sock.close(() => r())),
+    };
+    sock.on('message', (msg, rinfo) => {
+      es.datagrams++;
+      es.bytes += msg.length;
+      const key = `${rinfo.address}:${rinfo.port}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        es.peers.push(key);
+      }
+      sock.send(msg, rinfo.port, rinfo.address);
+    });
+    sock.once('error', reject);
+    sock.bind(port, host, () => {
+      // Many senders at once overflow the default ~200 KB buffer on loopback; the tunnel is not
+      // what is being tested there.
+      sock.setRecvBufferSize(4 * 1024 * 1024);
+      sock.setSendBufferSize(4 * 1024 * 1024);
+      es.port = sock.address().port;
+      resolve(es);
+    });
+  });
+}
+
+/** A UDP client socket with a queue of received datagrams. */
+export class UdpClient {
+  readonly sock: dgram.Socket;
+  private queue: Buffer[] = [];
+  private waiter: ((b: Buffer) => void) | null = null;
+  received = 0;
+
+  constructor(
+    readonly port: number,
+    readonly host = '127.0.0.1',
+  ) {
+    this.sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    this.sock.on('error', () => {});
+    this.sock.on('message', (m) => {
+      this.received += m.length;
+      if (this.waiter) {
+        const w = this.waiter;
+        this.waiter = null;
+        w(m);
+      } else this.queue.push(m);
+    });
+  }
+
+  /** Binds to an ephemeral port now, so `localPort` is known before the first send. */
+  bind(): Promise<void> {
+    return new Promise((r) => this.sock.bind(0, this.host, () => r()));
+  }
+
+  get localPort(): number {
+    return this.sock.address().port;
+  }
+
+  send(b: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => this.sock.send(b, this.port, this.host, (e) => (e ? reject(e) : resolve())));
+  }
+
+  /** The next datagram, or a rejection after `timeoutMs`. */
+  next(timeoutMs = 3000): Promise<Buffer> {
+    const q = this.queue.shift();
+    if (q) return Promise.resolve(q);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.waiter = null;
+        reject(new Error(`no datagram from ${this.host}:${this.port} within ${timeoutMs}ms`));
+      }, timeoutMs);
+      this.waiter = (b) => {
+        clearTimeout(t);
+        resolve(b);
+      };
+    });
+  }
+
+  /** Sends `b` and waits for the reply (one attempt). */
+  async request(b: Buffer, timeoutMs = 3000): Promise<Buffer> {
+    await this.send(b);
+    return this.next(timeoutMs);
+  }
+
+  /** Drops whatever arrived unasked. */
+  drain(): void {
+    this.queue = [];
+  }
+
+  close(): void {
+    try {
+      this.sock.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/**
+ * The 1…max size ladder: n datagrams whose sizes spread evenly from 1 to `max` bytes, each with
+ * random content.
+ */
+export function datagramLadder(n: number, max: number): Buffer[] {
+  return Array.from({ length: n }, (_, i) => randomBytes(1 + Math.floor((i * (max - 1)) / Math.max(1, n - 1))));
+}
+
+/**
+ * Sends every datagram in lock-step and checks each echo byte for byte; returns bytes sent.
+ * A missing or different echo fails with the index and sizes.
+ */
+export async function udpEchoCheck(c: UdpClient, datagrams: Buffer[], timeoutMs = 3000): Promise<number> {
+  let bytes = 0;
+  for (let i = 0; i < datagrams.length; i++) {
+    const d = datagrams[i];
+    let got: Buffer;
+    try {
+      got = await c.request(d, timeoutMs);
+    } catch (e) {
+      throw new Error(`datagram #${i} (${d.length} bytes): ${(e as Error).message}`);
+    }
+    if (!got.equals(d)) throw new Error(`datagram #${i}: sent ${d.length} bytes, got ${got.length} bytes back that differ`);
+    bytes += d.length;
+  }
+  return bytes;
+}
