@@ -234,17 +234,9 @@ export class UdpForwarder {
     return this.closed;
   }
 
-  /** Runs `job` once the read bucket allows `n` bytes (at once when unlimited). */
-  paceRead(n: number, job: () => void): void {
-    const r = this.deps.rate;
-    if (r) r.udpRead.run(n, job);
-    else job();
-  }
-
-  paceWrite(n: number, job: () => void): void {
-    const r = this.deps.rate;
-    if (r) r.udpWrite.run(n, job);
-    else job();
+  /** The `rate` limiter, or null: hot paths test it once and skip the delay line entirely. */
+  get rate(): RateLimiter | null {
+    return this.deps.rate;
   }
 
   framingOf(tunnel: Session): 'frames' | 'raw' {
@@ -259,7 +251,9 @@ function clientKey(rinfo: dgram.RemoteInfo): string {
 /** Sends a datagram to a client through a listener, ignoring errors (the client may be gone). */
 function sendTo(sock: dgram.Socket, payload: Buffer, port: number, address: string): void {
   try {
-    sock.send(payload, port, address, () => {});
+    // No callback: a synchronous send then costs no extra tick, and failures are dropped
+    // datagrams, which is what UDP means anyway.
+    sock.send(payload, port, address);
   } catch {
     // the listener closed meanwhile
   }
@@ -280,7 +274,9 @@ class IngressPort {
     sock.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
       // RX counts what the listener read from clients (§7.2), refused datagrams included.
       fw.deps.stats.udprx += msg.length;
-      fw.paceRead(msg.length, () => this.dispatch(msg, rinfo));
+      const rate = fw.rate;
+      if (rate) rate.udpRead.run(msg.length, () => this.dispatch(msg, rinfo));
+      else this.dispatch(msg, rinfo);
     });
   }
 
@@ -400,10 +396,14 @@ class IngressSession implements Expirable {
 
   private toClient(p: Buffer): void {
     this.lastActive = Date.now();
-    this.fw.paceWrite(p.length, () => {
-      this.fw.deps.stats.udptx += p.length;
-      sendTo(this.port.sock, p, this.clientPort, this.address);
-    });
+    const rate = this.fw.rate;
+    if (rate) rate.udpWrite.run(p.length, () => this.deliver(p));
+    else this.deliver(p);
+  }
+
+  private deliver(p: Buffer): void {
+    this.fw.deps.stats.udptx += p.length;
+    sendTo(this.port.sock, p, this.clientPort, this.address);
   }
 
   private dropped(why: 'oversize' | 'backlog', n: number): void {
@@ -481,7 +481,9 @@ class EgressSession implements Expirable {
     sock.on('message', (msg: Buffer) => {
       this.lastActive = Date.now();
       stats.udprx += msg.length;
-      this.fw.paceRead(msg.length, () => this.channel?.send(msg));
+      const rate = this.fw.rate;
+      if (rate) rate.udpRead.run(msg.length, () => this.channel?.send(msg));
+      else this.channel?.send(msg);
     });
     const remote = sock.remoteAddress();
     logger.debug(`Starting transfer: ${this.key} <-> ${joinHostPort(remote.address, remote.port)}`);
@@ -501,15 +503,19 @@ class EgressSession implements Expirable {
       }
       return;
     }
-    this.fw.paceWrite(p.length, () => {
-      if (this.target !== target) return;
-      this.fw.deps.stats.udptx += p.length;
-      try {
-        target.send(p, () => {});
-      } catch {
-        // closed meanwhile
-      }
-    });
+    const rate = this.fw.rate;
+    if (rate) rate.udpWrite.run(p.length, () => this.deliver(target, p));
+    else this.deliver(target, p);
+  }
+
+  private deliver(target: dgram.Socket, p: Buffer): void {
+    if (this.target !== target) return;
+    this.fw.deps.stats.udptx += p.length;
+    try {
+      target.send(p);
+    } catch {
+      // closed meanwhile
+    }
   }
 
   close(why: string): void {
@@ -544,7 +550,9 @@ class SinglePort {
     sock.on('error', (e: Error) => fw.deps.logger.debug(`singleUDPLoop: ${e.message}`));
     sock.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
       fw.deps.stats.udprx += msg.length;
-      fw.paceRead(msg.length, () => this.dispatch(msg, rinfo));
+      const rate = fw.rate;
+      if (rate) rate.udpRead.run(msg.length, () => this.dispatch(msg, rinfo));
+      else this.dispatch(msg, rinfo);
     });
   }
 
@@ -599,7 +607,7 @@ class SingleSession implements Expirable {
   ) {}
 
   async open(): Promise<void> {
-    const { env, logger, stats } = this.fw.deps;
+    const { env, logger } = this.fw.deps;
     let sock: dgram.Socket;
     try {
       sock = await this.fw.deps.targets.dialUdp(env.udpDialTimeoutMs);
@@ -618,10 +626,9 @@ class SingleSession implements Expirable {
     sock.on('message', (msg: Buffer) => {
       this.lastActive = Date.now();
       if (msg.length > env.udpDataBufSize) return;
-      this.fw.paceWrite(msg.length, () => {
-        stats.udptx += msg.length;
-        sendTo(this.port.sock, msg, this.clientPort, this.address);
-      });
+      const rate = this.fw.rate;
+      if (rate) rate.udpWrite.run(msg.length, () => this.deliver(msg));
+      else this.deliver(msg);
     });
     const remote = sock.remoteAddress();
     logger.debug(`Starting transfer: ${this.key} <-> ${joinHostPort(remote.address, remote.port)}`);
@@ -629,6 +636,11 @@ class SingleSession implements Expirable {
     this.pending = [];
     this.pendingBytes = 0;
     for (const p of queued) this.send(sock, p);
+  }
+
+  private deliver(msg: Buffer): void {
+    this.fw.deps.stats.udptx += msg.length;
+    sendTo(this.port.sock, msg, this.clientPort, this.address);
   }
 
   fromClient(msg: Buffer): void {
@@ -644,7 +656,7 @@ class SingleSession implements Expirable {
 
   private send(sock: dgram.Socket, msg: Buffer): void {
     try {
-      sock.send(msg, () => {});
+      sock.send(msg);
     } catch {
       // closed meanwhile
     }

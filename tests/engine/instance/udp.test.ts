@@ -10,7 +10,7 @@ import { parseCheckPoint, type StatsSnapshot } from '../../../engine/instance/st
 const g = new ProcessGroup();
 after(() => g.stopAll());
 
-/** The newest CHECK_POINT figures a process has printed after line `from`. */
+/** The next CHECK_POINT a process prints. */
 async function nextCheckPoint(p: NodePassProcess, timeoutMs = 5000): Promise<StatsSnapshot> {
   const line = await p.waitFor(/CHECK_POINT/, timeoutMs, p.lines.length);
   return parseCheckPoint(line)!;
@@ -94,48 +94,6 @@ describe('UDP in single-end mode', () => {
     const clients = await hundredClients(port);
     assert.equal(echo.peers.length, 102);
     for (const x of clients) x.close();
-    await echo.close();
-  });
-});
-
-describe('UDP sessions are released', () => {
-  test('a target that refuses (ICMP port unreachable) crashes nothing, and the session works once it is up', async () => {
-    const targetPort = await freePort();
-    const pair = await startPair(g, { flow: 'forward', target: `127.0.0.1:${targetPort}` });
-    const single = await freePort();
-    const p = g.start(`client://127.0.0.1:${single}/127.0.0.1:${targetPort}?mode=1`);
-    await p.waitFor(/CHECK_POINT/);
-    const viaTunnel = new UdpClient(pair.port);
-    const direct = new UdpClient(single);
-    for (let i = 0; i < 5; i++) {
-      await assert.rejects(viaTunnel.request(Buffer.from(`nobody ${i}`), 200), /no datagram/);
-      await assert.rejects(direct.request(Buffer.from(`nobody ${i}`), 200), /no datagram/);
-    }
-    const echo = await udpEchoServer(targetPort);
-    assert.equal((await viaTunnel.request(Buffer.from('up now'))).toString(), 'up now');
-    assert.equal((await direct.request(Buffer.from('up now'))).toString(), 'up now');
-    assert.equal(echo.peers.length, 2, 'each kept its session (and its socket) across the refusals');
-    for (const proc of [pair.server, pair.client, p]) assert.equal(proc.exitCode, null);
-    viaTunnel.close();
-    direct.close();
-    await echo.close();
-  });
-
-  test('when the tunnel session ends its UDP sessions go; a new client carries the same user on', async () => {
-    const echo = await udpEchoServer();
-    const pair = await startPair(g, { flow: 'reverse', target: `127.0.0.1:${echo.port}` });
-    const c = new UdpClient(pair.port);
-    await udpEchoCheck(c, datagramLadder(3, 1000));
-    assert.equal((await nextCheckPoint(pair.server)).udps, 1);
-    await pair.client.stop('SIGKILL');
-    const again = g.start(pair.client.url);
-    // The new session starts with no UDP session left over from the old one.
-    const first = parseCheckPoint(await again.waitFor(/CHECK_POINT/))!;
-    assert.equal(first.udps, 0);
-    assert.equal((await nextCheckPoint(pair.server)).udps, 0);
-    await udpEchoCheck(c, datagramLadder(3, 1000));
-    assert.equal((await nextCheckPoint(pair.server)).udps, 1);
-    c.close();
     await echo.close();
   });
 });
