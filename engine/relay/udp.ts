@@ -23,28 +23,43 @@ export function encodeFrame(payload: Buffer): Buffer {
   return out;
 }
 
-/** Reassembles frames from stream chunks cut anywhere. */
+/** Reassembles frames from stream chunks cut anywhere, copying only the frames that straddle a cut. */
 export class FrameDecoder {
   private partial: Buffer | null = null;
 
   constructor(private readonly onFrame: (payload: Buffer) => void) {}
 
   push(chunk: Buffer): void {
-    let buf = this.partial ? Buffer.concat([this.partial, chunk]) : chunk;
-    this.partial = null;
     let off = 0;
-    while (buf.length - off >= FRAME_HEADER_BYTES) {
-      const len = buf.readUInt16BE(off);
-      const end = off + FRAME_HEADER_BYTES + len;
-      if (end > buf.length) break;
-      this.onFrame(buf.subarray(off + FRAME_HEADER_BYTES, end));
+    if (this.partial) {
+      let p = this.partial;
+      if (p.length < FRAME_HEADER_BYTES) {
+        const take = Math.min(FRAME_HEADER_BYTES - p.length, chunk.length);
+        p = Buffer.concat([p, chunk.subarray(0, take)]);
+        off = take;
+        if (p.length < FRAME_HEADER_BYTES) {
+          this.partial = p;
+          return;
+        }
+      }
+      const need = FRAME_HEADER_BYTES + p.readUInt16BE(0) - p.length;
+      if (chunk.length - off < need) {
+        this.partial = Buffer.concat([p, chunk.subarray(off)]);
+        return;
+      }
+      this.partial = null;
+      const frame = Buffer.concat([p, chunk.subarray(off, off + need)]);
+      off += need;
+      this.onFrame(frame.subarray(FRAME_HEADER_BYTES));
+    }
+    while (chunk.length - off >= FRAME_HEADER_BYTES) {
+      const end = off + FRAME_HEADER_BYTES + chunk.readUInt16BE(off);
+      if (end > chunk.length) break;
+      this.onFrame(chunk.subarray(off + FRAME_HEADER_BYTES, end));
       off = end;
     }
-    if (off < buf.length) {
-      // Copy the tail so a small leftover does not pin a large chunk.
-      buf = buf.subarray(off);
-      this.partial = buf.length < 4096 ? Buffer.from(buf) : buf;
-    }
+    // The tail is at most one frame; copy it so it does not pin the whole chunk.
+    if (off < chunk.length) this.partial = Buffer.from(chunk.subarray(off));
   }
 
   /** Bytes of an unfinished frame (a stream that ends here lost them). */
