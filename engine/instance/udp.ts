@@ -211,13 +211,6 @@ export class UdpForwarder {
     for (const s of [...this.egressSessions.values()]) if (s.lastActive <= limit) s.close(why);
   }
 
-  /** Sessions alive right now (ingress + egress + single-end). */
-  get sessionCount(): number {
-    let n = this.egressSessions.size + (this.single?.size ?? 0);
-    for (const p of this.ports) n += p.size;
-    return n;
-  }
-
   /** Shutdown: every session, socket and stream goes. */
   closeAll(): void {
     this.closed = true;

@@ -179,6 +179,11 @@ export class RateLimitedStream extends Duplex {
       this.innerEnded = true;
       this.push(null);
     });
+    if (inner.readableEnded) {
+      // Its 'end' was emitted before we were attached.
+      this.innerEnded = true;
+      this.push(null);
+    }
     inner.on('error', (e: Error) => this.destroy(e));
     // Closed without an end: the connection is gone (a close after the end is the normal path,
     // and the relay destroys us itself once both directions are done).

@@ -1,6 +1,7 @@
 // PROXY protocol v1 as a real PROXY-aware target sees it, and `rate` measured on the wire.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import net from 'node:net';
 import { freePort, proxyEchoServer, TcpClient, eventually } from '../../helpers/net';
 import { ProcessGroup, type NodePassProcess } from '../../helpers/proc';
@@ -127,5 +128,34 @@ describe('rate=8', () => {
     const within = (r: number) => r > 850_000 && r < 1_150_000;
     assert.ok(within(upRate), `upload ${Math.round(upRate)} B/s, expected 1000000 ±15%`);
     assert.ok(within(downRate), `download ${Math.round(downRate)} B/s, expected 1000000 ±15%`);
+  });
+});
+
+describe('rate=2 on UDP', () => {
+  test('datagrams offered at twice the rate are delivered at 250 kB/s (±15%), the excess dropped', async () => {
+    const sinkSock = dgram.createSocket('udp4');
+    let got = 0;
+    sinkSock.on('message', (m) => (got += m.length));
+    await new Promise<void>((r) => sinkSock.bind(0, '127.0.0.1', () => r()));
+    const port = await freePort();
+    const p = g.start(`client://127.0.0.1:${port}/127.0.0.1:${sinkSock.address().port}?mode=1&rate=2`);
+    await p.waitFor(/CHECK_POINT/);
+    const sender = dgram.createSocket('udp4');
+    const d = Buffer.alloc(1000, 9);
+    // 500 kB/s offered: 5 datagrams every 10 ms.
+    const tick = setInterval(() => {
+      for (let i = 0; i < 5; i++) sender.send(d, port, '127.0.0.1');
+    }, 10);
+    try {
+      await new Promise((r) => setTimeout(r, 2000));
+      const [g0, t0] = [got, Date.now()];
+      await new Promise((r) => setTimeout(r, 3000));
+      const rate = (got - g0) / ((Date.now() - t0) / 1000);
+      assert.ok(rate > 212_500 && rate < 287_500, `UDP delivered ${Math.round(rate)} B/s, expected 250000 ±15%`);
+    } finally {
+      clearInterval(tick);
+      sender.close();
+      sinkSock.close();
+    }
   });
 });
