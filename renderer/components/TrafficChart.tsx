@@ -1,0 +1,96 @@
+// Live traffic chart (uPlot on canvas): the last five minutes of one series from the TrafficBook,
+// redrawn once a second by the shared ticker. One setData per chart per second, whatever the number
+// of instances, so the main thread stays free.
+
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { onTick, traffic } from '../store/app';
+import { clockTime, formatAxisBytes, formatRate } from '../lib/format';
+import { t } from '../i18n';
+
+const WINDOW_S = 300;
+
+function cssVar(name: string, fallback: string): string {
+  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+function withAlpha(colour: string, alpha: number): string {
+  const m = /^#([0-9a-f]{6})$/i.exec(colour);
+  if (!m) return colour;
+  const n = parseInt(m[1], 16);
+  return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}
+
+export function TrafficChart({ seriesKey, height = 180, theme, label }: { seriesKey: string; height?: number; theme: string; label?: string }) {
+  const box = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const down = cssVar('--chart-down', '#2f7de1');
+    const up = cssVar('--chart-up', '#e0892f');
+    const grid = cssVar('--chart-grid', '#e5e7eb');
+    const axis = cssVar('--text-muted', '#6b7280');
+    let now = Date.now() / 1000;
+    const axisStyle: uPlot.Axis = {
+      stroke: axis,
+      grid: { stroke: grid, width: 1 },
+      ticks: { stroke: grid, width: 1 },
+      font: '11px system-ui, sans-serif',
+    };
+    const opts: uPlot.Options = {
+      width: Math.max(200, el.clientWidth),
+      height,
+      pxAlign: 0,
+      cursor: { points: { size: 6 }, drag: { x: false, y: false } },
+      legend: { show: true, live: true },
+      scales: {
+        x: { time: true, range: () => [now - WINDOW_S, now] },
+        y: { range: (_u, _min, max) => [0, Math.max(1024, max * 1.15)] },
+      },
+      axes: [
+        { ...axisStyle, values: (_u, ticks) => ticks.map((s) => clockTime(s * 1000)), space: 80 },
+        { ...axisStyle, size: 56, values: (_u, ticks) => ticks.map((v) => `${formatAxisBytes(v)}/s`) },
+      ],
+      series: [
+        { value: (_u, v) => (v == null ? '' : clockTime(v * 1000)) },
+        {
+          label: t('traffic.in'),
+          stroke: down,
+          width: 1.5,
+          fill: withAlpha(down, 0.12),
+          points: { show: false },
+          value: (_u, v) => (v == null ? '—' : formatRate(v)),
+        },
+        {
+          label: t('traffic.out'),
+          stroke: up,
+          width: 1.5,
+          fill: withAlpha(up, 0.1),
+          points: { show: false },
+          value: (_u, v) => (v == null ? '—' : formatRate(v)),
+        },
+      ],
+    };
+    const u = new uPlot(opts, traffic.ring(seriesKey).toArrays(), el);
+    const redraw = () => {
+      now = Date.now() / 1000;
+      u.setData(traffic.ring(seriesKey).toArrays());
+    };
+    const off = onTick(redraw);
+    const ro = new ResizeObserver(() => {
+      const w = el.clientWidth;
+      if (w > 0 && Math.abs(w - u.width) > 1) u.setSize({ width: w, height });
+    });
+    ro.observe(el);
+    return () => {
+      off();
+      ro.disconnect();
+      u.destroy();
+    };
+  }, [seriesKey, height, theme]);
+
+  return <div className="chart" ref={box} data-series={seriesKey} aria-label={label ?? t('traffic.chart')} role="img" />;
+}

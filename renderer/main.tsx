@@ -1,0 +1,56 @@
+// Boot: inside Electron the preload bridge is the API; in a browser (headless mode) the page signs
+// in with the one-time token from its URL and talks HTTP to the master through the same origin.
+
+import { StrictMode } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { App } from './App';
+import { apiFromBridge } from './api/ipc-client';
+import { httpApi } from './api/http-client';
+import { logout, resumeSession, type SessionInfo } from './api/session';
+import { t } from './i18n';
+import { navigate } from './lib/router';
+import { addMaster, removeMaster, sampleTraffic } from './store/app';
+import { applyTheme, usePrefs } from './store/prefs';
+import { LoginView } from './views/LoginView';
+import './styles.css';
+
+const LOCAL = 'local';
+
+applyTheme(usePrefs.getState().theme);
+setInterval(() => sampleTraffic(), 1000);
+
+const root: Root = createRoot(document.getElementById('root')!);
+
+function render(node: React.ReactNode) {
+  root.render(<StrictMode>{node}</StrictMode>);
+}
+
+function startHttp(s: SessionInfo) {
+  addMaster(LOCAL, t('master.local'), httpApi({ base: s.base, key: s.key }));
+  render(
+    <App
+      onLogout={() => {
+        void logout().then(() => {
+          removeMaster(LOCAL);
+          render(<LoginView reason="" onLogin={startHttp} />);
+        });
+      }}
+    />,
+  );
+}
+
+async function boot() {
+  document.title = t('app.name');
+  const bridge = window.nodepass;
+  if (bridge) {
+    addMaster(LOCAL, t('master.local'), apiFromBridge(bridge));
+    bridge.onNavigate((route) => navigate(route));
+    render(<App />);
+    return;
+  }
+  const s = await resumeSession();
+  if (s.ok) startHttp(s.session);
+  else render(<LoginView reason={s.status === 401 ? t('login.expired') : s.status === 0 ? s.error : ''} onLogin={startHttp} />);
+}
+
+void boot();
