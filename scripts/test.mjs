@@ -20,7 +20,9 @@ function walk(dir, out = []) {
   return out;
 }
 
-const all = walk(path.join(root, 'tests')).filter((f) => !f.includes(`${path.sep}e2e${path.sep}`) && !f.includes(`${path.sep}renderer${path.sep}`));
+// tests/e2e (Playwright) and tests/renderer (Vitest) have their own runners.
+const skip = [path.join(root, 'tests', 'e2e') + path.sep, path.join(root, 'tests', 'renderer') + path.sep];
+const all = walk(path.join(root, 'tests')).filter((f) => !skip.some((s) => f.startsWith(s)));
 const files = only.length > 0 ? all.filter((f) => only.some((o) => f.includes(o))) : all;
 if (files.length === 0) {
   console.error('test: no test files found under tests/');
