@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CHANNELS } from '../engine/api/ipc';
 import { launchMaster, type MasterProcess } from '../engine/master/launch';
-import { httpApi } from '../renderer/api/http-client';
+import { HttpApi } from '../engine/api/http-client';
 import { t } from '../renderer/i18n';
 import { formatRate } from '../renderer/lib/format';
 import { registerApiHandlers } from './ipc-handlers';
@@ -65,7 +65,7 @@ async function start(): Promise<void> {
   void master.exited.then((code) => {
     if (!quit.quitting) console.error(`master exited unexpectedly (code ${code})`);
   });
-  const api = httpApi({ base: master.origin + master.basePath, key: master.key });
+  const api = new HttpApi({ baseUrl: master.origin + master.basePath, apiKey: master.key });
   registerApiHandlers(ipcMain, api, { isTrusted: isTrustedSender });
 
   const icon = path.join(paths.assets, 'tray.png');

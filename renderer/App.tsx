@@ -4,7 +4,8 @@ import { t } from './i18n';
 import { formatUptime } from './lib/format';
 import { useRoute } from './lib/router';
 import { useApp } from './store/app';
-import { setTheme, usePrefs } from './store/prefs';
+import { usePrefs } from './store/prefs';
+import { ThemeToggle } from './components/ThemeToggle';
 import { Icon } from './components/Icon';
 import { Logo } from './components/Logo';
 import { Toasts } from './components/Toasts';
@@ -61,16 +62,7 @@ export function App({ onLogout }: { onLogout?: () => void }) {
         <div className="spacer" />
         <MasterCard />
         <div className="side-actions">
-          <button
-            type="button"
-            className="btn ghost small"
-            data-testid="theme-toggle"
-            onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}
-            title={theme === 'dark' ? t('theme.light') : t('theme.dark')}
-          >
-            <Icon name={theme === 'dark' ? 'sun' : 'moon'} size={14} />
-            {theme === 'dark' ? t('theme.light') : t('theme.dark')}
-          </button>
+          <ThemeToggle />
           {onLogout && (
             <button type="button" className="btn ghost small" onClick={onLogout}>
               {t('login.logout')}

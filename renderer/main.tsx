@@ -5,7 +5,7 @@ import { StrictMode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { App } from './App';
 import { apiFromBridge } from './api/ipc-client';
-import { httpApi } from './api/http-client';
+import { HttpApi } from '../engine/api/http-client';
 import { logout, resumeSession, type SessionInfo } from './api/session';
 import { t } from './i18n';
 import { navigate } from './lib/router';
@@ -26,7 +26,7 @@ function render(node: React.ReactNode) {
 }
 
 function startHttp(s: SessionInfo) {
-  addMaster(LOCAL, t('master.local'), httpApi({ base: s.base, key: s.key }));
+  addMaster(LOCAL, t('master.local'), new HttpApi({ baseUrl: new URL(s.base, window.location.href).href, apiKey: s.key }));
   render(
     <App
       onLogout={() => {

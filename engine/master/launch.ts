@@ -4,7 +4,6 @@
 // prints those lines, ours (`bin/nodepass`) or the Go one.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 
 export interface LaunchOptions {
   /** The program to run: `process.execPath` (Node, or Electron with ELECTRON_RUN_AS_NODE). */
@@ -12,7 +11,7 @@ export interface LaunchOptions {
   /** Arguments before the URL (e.g. the path of dist/engine/cli.mjs). */
   args: string[];
   host?: string;
-  /** 0 picks a free port. */
+  /** 0 lets the master pick a free port (it prints the one it got). */
   port?: number;
   /** API prefix (the master appends /v1). */
   prefix?: string;
@@ -39,20 +38,9 @@ export interface MasterProcess {
 
 const ANSI = /\x1b\[[0-9;]*m/g;
 
-export async function freeLoopbackPort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 export async function launchMaster(o: LaunchOptions): Promise<MasterProcess> {
   const host = o.host ?? '127.0.0.1';
-  const port = o.port && o.port > 0 ? o.port : await freeLoopbackPort(host);
+  const port = o.port ?? 0;
   const prefix = o.prefix ?? '/api';
   const hostPart = host.includes(':') ? `[${host}]` : host;
   const url = `master://${hostPart}:${port}${prefix}?log=${o.log ?? 'info'}`;
@@ -65,6 +53,7 @@ export async function launchMaster(o: LaunchOptions): Promise<MasterProcess> {
   const tail: string[] = [];
   let key = '';
   let basePath = '';
+  let listen = '';
 
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`master did not start within ${o.timeoutMs ?? 15000} ms:\n${tail.join('\n')}`)), o.timeoutMs ?? 15000);
@@ -75,8 +64,12 @@ export async function launchMaster(o: LaunchOptions): Promise<MasterProcess> {
       o.onLine?.(raw, stream);
       const k = /API Key (?:created|loaded): ([0-9A-Za-z]+)/.exec(line);
       if (k) key = k[1];
-      const m = /Master started: \S*?(\/[^\s]*)\s*$/.exec(line);
-      if (m) basePath = m[1];
+      // `Master started: 127.0.0.1:41234/api/v1` — the address it really got, then the base path.
+      const m = /Master started: (\S*?:\d+)(\/\S*)\s*$/.exec(line);
+      if (m) {
+        listen = m[1];
+        basePath = m[2];
+      }
       if (key && basePath) {
         clearTimeout(timer);
         resolve();
@@ -111,9 +104,11 @@ export async function launchMaster(o: LaunchOptions): Promise<MasterProcess> {
     throw e;
   }
 
+  const actualPort = Number(listen.slice(listen.lastIndexOf(':') + 1));
+  const reach = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : hostPart;
   return {
     child,
-    origin: `http://${hostPart === '0.0.0.0' || hostPart === '[::]' ? '127.0.0.1' : hostPart}:${port}`,
+    origin: `http://${reach}:${actualPort}`,
     basePath,
     url,
     key,

@@ -11,6 +11,10 @@ import { t } from '../i18n';
 
 const WINDOW_S = 300;
 
+// Tick steps in binary units (1 KiB, 2 KiB, 4 KiB … 512 GiB), so axis labels are round numbers.
+const BINARY_INCRS: number[] = [];
+for (let k = 0; k < 5; k++) for (const m of [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]) BINARY_INCRS.push(m * 1024 ** k);
+
 function cssVar(name: string, fallback: string): string {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   return v || fallback;
@@ -52,10 +56,10 @@ export function TrafficChart({ seriesKey, height = 180, theme, label }: { series
       },
       axes: [
         { ...axisStyle, values: (_u, ticks) => ticks.map((s) => clockTime(s * 1000)), space: 80 },
-        { ...axisStyle, size: 56, values: (_u, ticks) => ticks.map((v) => `${formatAxisBytes(v)}/s`) },
+        { ...axisStyle, size: 60, incrs: BINARY_INCRS, values: (_u, ticks) => ticks.map((v) => `${formatAxisBytes(v)}/s`) },
       ],
       series: [
-        { value: (_u, v) => (v == null ? '' : clockTime(v * 1000)) },
+        { label: t('traffic.time'), value: (_u, v) => (v == null ? '—' : clockTime(v * 1000)) },
         {
           label: t('traffic.in'),
           stroke: down,
@@ -77,7 +81,13 @@ export function TrafficChart({ seriesKey, height = 180, theme, label }: { series
     const u = new uPlot(opts, traffic.ring(seriesKey).toArrays(), el);
     const redraw = () => {
       now = Date.now() / 1000;
-      u.setData(traffic.ring(seriesKey).toArrays());
+      const data = traffic.ring(seriesKey).toArrays();
+      u.setData(data);
+      // What is plotted, in numbers: lets tests and assistive tools read the chart.
+      let peak = 0;
+      for (let k = 0; k < data[1].length; k++) peak = Math.max(peak, data[1][k], data[2][k]);
+      el.dataset.points = String(data[0].length);
+      el.dataset.peak = String(Math.round(peak));
     };
     const off = onTick(redraw);
     const ro = new ResizeObserver(() => {

@@ -38,6 +38,7 @@ export const en = {
   'traffic.instance': 'Traffic',
   'traffic.window': 'last 5 minutes · 1 s',
   'traffic.chart': 'Traffic chart',
+  'traffic.time': 'Time',
 
   'list.title': 'Instances',
   'list.subtitle': 'Tunnel servers and clients managed by this master',
@@ -67,8 +68,7 @@ export const en = {
   'col.ping': 'Ping',
   'col.pool': 'Pool',
   'col.sessions': 'Sessions',
-  'col.in': '↓ In',
-  'col.out': '↑ Out',
+  'col.rate': 'Rate',
   'col.total': 'Total',
   'col.actions': 'Actions',
 
@@ -136,7 +136,7 @@ export const en = {
   'form.keyPlaceholder': 'derived from the port',
   'form.generate': 'Generate',
   'form.default': 'Default ({value})',
-  'form.tls.default': 'Default (none, or self-signed for QUIC / HTTP/2)',
+  'form.tls.default': 'Default (0; 1 with QUIC or HTTP/2)',
   'form.tls.0': '0 — no TLS',
   'form.tls.1': '1 — self-signed certificate',
   'form.tls.2': '2 — certificate files',

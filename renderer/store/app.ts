@@ -213,7 +213,7 @@ async function refreshInfo(master: string): Promise<void> {
   useApp.setState((s) => {
     const m = s.masters[master];
     if (!m) return {};
-    return { masters: { ...s.masters, [master]: { ...m, info, label: info.alias || info.name || m.label } } };
+    return { masters: { ...s.masters, [master]: { ...m, info, label: info.alias || m.label } } };
   });
 }
 

@@ -104,6 +104,8 @@ function ParamField(props: {
   const hint = paramHint(spec.name);
   const options = optionLabels(spec, scheme);
   const def = spec.configDefault?.[scheme];
+  // A value outside the options (pasted) is shown as text, so it can be seen and fixed.
+  const useSelect = !!options && (value === '' || options.some(([v]) => v === value));
   if (FLAGS.has(spec.name)) {
     return (
       <div className={`field check-field${props.issues?.length ? ' invalid' : ''}`}>
@@ -135,8 +137,8 @@ function ParamField(props: {
     );
   }
   return (
-    <Field label={paramLabel(spec.name)} hint={hint} htmlFor={id} issues={props.issues} errId={errId}>
-      {options && (options.some(([v]) => v === value) || value === '') ? (
+    <Field label={paramLabel(spec.name)} hint={useSelect ? undefined : hint} htmlFor={id} issues={props.issues} errId={errId}>
+      {useSelect ? (
         <select id={id} className="select" value={value} onChange={(e) => props.onChange(e.target.value)} aria-invalid={!!props.issues?.length}>
           {options.map(([v, label]) => (
             <option key={v} value={v}>

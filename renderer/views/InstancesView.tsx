@@ -188,9 +188,15 @@ const Row = memo(function Row({ k }: { k: string }) {
       <td className="num" title={t('list.sessionsTitle', { tcp: i.tcps, udp: i.udps })}>
         {i.status === 'running' ? formatCount(i.tcps + i.udps) : '—'}
       </td>
-      <td className="num mono rate-in" data-testid="row-in-rate">{formatRate(rate.down)}</td>
-      <td className="num mono rate-out" data-testid="row-out-rate">{formatRate(rate.up)}</td>
-      <td className="num mono" data-testid="row-total" title={`↓ ${formatBytes(rxOf(i))} · ↑ ${formatBytes(txOf(i))}`}>
+      <td className="num mono rates">
+        <div className="rate-in" data-testid="row-in-rate">
+          ↓ {formatRate(rate.down)}
+        </div>
+        <div className="rate-out" data-testid="row-out-rate">
+          ↑ {formatRate(rate.up)}
+        </div>
+      </td>
+      <td className="num mono" data-testid="row-total" data-rx={rxOf(i)} data-tx={txOf(i)} title={`↓ ${formatBytes(rxOf(i))} · ↑ ${formatBytes(txOf(i))}`}>
         {formatBytes(rxOf(i) + txOf(i))}
       </td>
       <td className="col-actions">
@@ -232,7 +238,7 @@ export function InstancesView({ theme }: { theme: string }) {
   const allSelected = useApp((s) => keys.length > 0 && keys.every((k) => s.selected[k]));
   const connected = useApp((s) => Object.values(s.masters).some((m) => m.connected));
   const columns = useMemo(
-    () => [t('col.name'), t('col.type'), t('col.mode'), t('col.ping'), t('col.pool'), t('col.sessions'), t('col.in'), t('col.out'), t('col.total')],
+    () => [t('col.name'), t('col.type'), t('col.mode'), t('col.ping'), t('col.pool'), t('col.sessions'), t('col.rate'), t('col.total')],
     [],
   );
   return (

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { t } from '../i18n';
 import { loginWithKey, type SessionInfo } from '../api/session';
 import { Logo } from '../components/Logo';
+import { ThemeToggle } from '../components/ThemeToggle';
 
 export function LoginView({ reason, onLogin }: { reason: string; onLogin: (s: SessionInfo) => void }) {
   const [key, setKey] = useState('');
@@ -38,9 +39,12 @@ export function LoginView({ reason, onLogin }: { reason: string; onLogin: (s: Se
             {error}
           </div>
         )}
-        <button className="btn primary" type="submit" disabled={busy || key.trim() === ''}>
-          {t('login.submit')}
-        </button>
+        <div className="login-actions">
+          <ThemeToggle />
+          <button className="btn primary" type="submit" disabled={busy || key.trim() === ''}>
+            {t('login.submit')}
+          </button>
+        </div>
       </form>
     </div>
   );
