@@ -3,6 +3,7 @@
 import { t } from './i18n';
 import { formatUptime } from './lib/format';
 import { useRoute } from './lib/router';
+import { useNow } from './lib/hooks';
 import { useApp } from './store/app';
 import { usePrefs } from './store/prefs';
 import { ThemeToggle } from './components/ThemeToggle';
@@ -15,6 +16,7 @@ import { InstancesView } from './views/InstancesView';
 
 function MasterCard() {
   const masters = useApp((s) => s.masters);
+  const now = useNow(5000);
   return (
     <div className="masters">
       {Object.values(masters).map((m) => (
@@ -25,7 +27,7 @@ function MasterCard() {
             <div className="muted small">
               {m.connected
                 ? m.info
-                  ? t('master.online', { ver: m.info.ver, uptime: formatUptime(m.info.uptime) })
+                  ? t('master.online', { ver: m.info.ver, uptime: formatUptime(m.info.uptime + (now - m.infoAt) / 1000) })
                   : t('master.connected')
                 : t('master.offline')}
             </div>

@@ -38,7 +38,7 @@ export const en = {
   'traffic.instance': 'Traffic',
   'traffic.window': 'last 5 minutes · 1 s',
   'traffic.chart': 'Traffic chart',
-  'traffic.time': 'Time',
+  'traffic.now': 'now',
 
   'list.title': 'Instances',
   'list.subtitle': 'Tunnel servers and clients managed by this master',
@@ -89,6 +89,7 @@ export const en = {
   'detail.gone': 'This instance does not exist (any more).',
   'detail.errorTitle': 'Error:',
   'detail.errorUnknown': 'the instance stopped unexpectedly. See its logs.',
+  'detail.connection': 'Connection',
   'detail.tcpSessions': 'TCP sessions',
   'detail.udpSessions': 'UDP sessions',
   'detail.received': 'Received',
@@ -185,7 +186,7 @@ export const en = {
   'common.dismiss': 'Dismiss',
 
   'login.subtitle': 'Headless mode',
-  'login.body': 'Open the link that `npm start` printed (it signs you in once), or enter the API key.',
+  'login.body': 'Open the sign-in link that npm start printed (it works once), or enter the master’s API key.',
   'login.expired': 'The sign-in link was already used or has expired.',
   'login.key': 'API key',
   'login.submit': 'Sign in',

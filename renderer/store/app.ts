@@ -15,6 +15,8 @@ export interface MasterState {
   label: string;
   connected: boolean;
   info: MasterInfo | null;
+  /** When `info` was fetched (its uptime counts from then). */
+  infoAt: number;
 }
 
 export interface InstRecord extends Instance {
@@ -62,6 +64,7 @@ export const keyOf = (master: string, id: string) => `${master}/${id}`;
 
 const apis = new Map<string, NodePassApi>();
 const subs = new Map<string, Subscription>();
+const timers = new Map<string, ReturnType<typeof setInterval>>();
 
 export function apiOf(master: string): NodePassApi {
   const a = apis.get(master);
@@ -120,7 +123,8 @@ interface Queued {
 let queue: Queued[] = [];
 let flushTimer: ReturnType<typeof setTimeout> | null = null;
 
-function enqueue(master: string, e: InstanceEvent): void {
+/** Takes one live event of a master; applied with the others of the next 100 ms. */
+export function receive(master: string, e: InstanceEvent): void {
   queue.push({ master, e, at: Date.now() });
   if (flushTimer === null) flushTimer = setTimeout(flushEvents, 100);
 }
@@ -213,7 +217,7 @@ async function refreshInfo(master: string): Promise<void> {
   useApp.setState((s) => {
     const m = s.masters[master];
     if (!m) return {};
-    return { masters: { ...s.masters, [master]: { ...m, info, label: info.alias || m.label } } };
+    return { masters: { ...s.masters, [master]: { ...m, info, infoAt: Date.now(), label: info.alias || m.label } } };
   });
 }
 
@@ -221,9 +225,9 @@ async function refreshInfo(master: string): Promise<void> {
 export function addMaster(id: string, label: string, api: NodePassApi): void {
   removeMaster(id);
   apis.set(id, api);
-  useApp.setState((s) => ({ masters: { ...s.masters, [id]: { id, label, connected: false, info: null } } }));
+  useApp.setState((s) => ({ masters: { ...s.masters, [id]: { id, label, connected: false, info: null, infoAt: 0 } } }));
   const sub = api.subscribe(
-    (e) => enqueue(id, e),
+    (e) => receive(id, e),
     (connected) => {
       setConnected(id, connected);
       if (connected) {
@@ -233,11 +237,18 @@ export function addMaster(id: string, label: string, api: NodePassApi): void {
     },
   );
   subs.set(id, sub);
+  // Master facts (alias, version, load) change slowly: a look every half minute is enough.
+  const timer = setInterval(() => {
+    if (useApp.getState().masters[id]?.connected) void refreshInfo(id);
+  }, 30_000);
+  timers.set(id, timer);
 }
 
 export function removeMaster(id: string): void {
   subs.get(id)?.close();
   subs.delete(id);
+  clearInterval(timers.get(id));
+  timers.delete(id);
   apis.delete(id);
   useApp.setState((s) => {
     if (!s.masters[id]) return {};

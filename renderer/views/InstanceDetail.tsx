@@ -60,7 +60,7 @@ export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' |
           </p>
         </div>
         <div className="spacer" />
-        <RowActions k={k} status={i.status} busy={busy} name={name} />
+        <RowActions k={k} status={i.status} busy={busy} name={name} labelled />
       </header>
       {i.status === 'error' && (
         <div className="banner error" role="alert">
@@ -81,31 +81,38 @@ export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' |
         </section>
       ) : (
         <>
-          <section className="card stats">
-            <Stat label={t('col.mode')} value={modeText(i.type, i.mode)} />
-            <Stat label={t('col.ping')} value={running && i.ping > 0 ? `${i.ping} ms` : '—'} />
-            <Stat label={t('col.pool')} value={running ? String(i.pool) : '—'} />
-            <Stat label={t('detail.tcpSessions')} value={running ? String(i.tcps) : '—'} />
-            <Stat label={t('detail.udpSessions')} value={running ? String(i.udps) : '—'} />
-            <Stat label={t('traffic.inRate')} value={formatRate(rate.down)} testId="detail-in-rate" />
-            <Stat label={t('traffic.outRate')} value={formatRate(rate.up)} testId="detail-out-rate" />
-            <Stat
-              label={t('detail.received')}
-              value={formatBytes(rxOf(i))}
-              sub={t('detail.tcpUdp', { tcp: formatBytes(i.tcprx), udp: formatBytes(i.udprx) })}
-              testId="detail-rx"
-            />
-            <Stat
-              label={t('detail.sent')}
-              value={formatBytes(txOf(i))}
-              sub={t('detail.tcpUdp', { tcp: formatBytes(i.tcptx), udp: formatBytes(i.udptx) })}
-              testId="detail-tx"
-            />
+          <section className="card">
+            <div className="card-head">
+              <h2>{t('detail.connection')}</h2>
+            </div>
+            <div className="stats">
+              <Stat label={t('col.mode')} value={modeText(i.type, i.mode)} />
+              <Stat label={t('col.ping')} value={running && i.mode > 0 ? `${i.ping} ms` : '—'} />
+              <Stat label={t('col.pool')} value={running ? String(i.pool) : '—'} />
+              <Stat label={t('detail.tcpSessions')} value={running ? String(i.tcps) : '—'} />
+              <Stat label={t('detail.udpSessions')} value={running ? String(i.udps) : '—'} />
+            </div>
           </section>
           <section className="card">
             <div className="card-head">
               <h2>{t('traffic.instance')}</h2>
               <span className="muted small">{t('traffic.window')}</span>
+            </div>
+            <div className="stats traffic-stats">
+              <Stat label={t('traffic.inRate')} value={formatRate(rate.down)} testId="detail-in-rate" />
+              <Stat label={t('traffic.outRate')} value={formatRate(rate.up)} testId="detail-out-rate" />
+              <Stat
+                label={t('detail.received')}
+                value={formatBytes(rxOf(i))}
+                sub={t('detail.tcpUdp', { tcp: formatBytes(i.tcprx), udp: formatBytes(i.udprx) })}
+                testId="detail-rx"
+              />
+              <Stat
+                label={t('detail.sent')}
+                value={formatBytes(txOf(i))}
+                sub={t('detail.tcpUdp', { tcp: formatBytes(i.tcptx), udp: formatBytes(i.udptx) })}
+                testId="detail-tx"
+              />
             </div>
             <TrafficChart seriesKey={k} height={220} theme={theme} label={t('traffic.instance')} />
           </section>

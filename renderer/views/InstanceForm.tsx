@@ -429,7 +429,7 @@ export function InstanceForm({ editKey }: { editKey?: string }) {
                   update({ targets });
                 }}
               />
-              <Field label={t('form.key')} htmlFor="f-key" errId="err-tunnel-key" hint={derivedKey ? t('form.keyDerived', { key: derivedKey }) : t('form.keyHint')}>
+              <Field label={t('form.key')} htmlFor="f-key" errId="err-tunnel-key" hint={derivedKey && fields.key === '' ? t('form.keyDerived', { key: derivedKey }) : t('form.keyHint')}>
                 <div className="row-input">
                   <input
                     id="f-key"

@@ -6,7 +6,7 @@ import { memo, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { t } from '../i18n';
 import { formatBytes, formatCount, formatRate } from '../lib/format';
-import { navigate } from '../lib/router';
+import { hrefOf, navigate } from '../lib/router';
 import { rxOf, txOf, ZERO_RATE } from '../lib/traffic';
 import {
   act,
@@ -20,7 +20,7 @@ import {
   type TypeFilter,
 } from '../store/app';
 import { ConfirmButton, Empty, IconButton, modeText, StatusDot, TypeBadge } from '../components/common';
-import { Icon } from '../components/Icon';
+import { Icon, type IconName } from '../components/Icon';
 import { TrafficChart } from '../components/TrafficChart';
 
 function failText(action: string) {
@@ -183,7 +183,7 @@ const Row = memo(function Row({ k }: { k: string }) {
         <TypeBadge type={i.type} />
       </td>
       <td className="muted">{modeText(i.type, i.mode)}</td>
-      <td className="num">{i.status === 'running' && i.ping > 0 ? `${i.ping} ms` : '—'}</td>
+      <td className="num">{i.status === 'running' && i.mode > 0 ? `${i.ping} ms` : '—'}</td>
       <td className="num">{i.status === 'running' ? formatCount(i.pool) : '—'}</td>
       <td className="num" title={t('list.sessionsTitle', { tcp: i.tcps, udp: i.udps })}>
         {i.status === 'running' ? formatCount(i.tcps + i.udps) : '—'}
@@ -206,16 +206,35 @@ const Row = memo(function Row({ k }: { k: string }) {
   );
 });
 
-export function RowActions({ k, status, busy, name }: { k: string; status: string; busy?: string; name: string }) {
+export function RowActions({ k, status, busy, name, labelled }: { k: string; status: string; busy?: string; name: string; labelled?: boolean }) {
   const run = (a: 'start' | 'stop' | 'restart' | 'reset' | 'delete') => void act(k, a, failText(t(`action.${a}`)));
+  if (labelled) {
+    // The detail page has room for words.
+    const Btn = ({ a, icon, primary }: { a: 'start' | 'stop' | 'restart' | 'reset'; icon: IconName; primary?: boolean }) => (
+      <button type="button" className={`btn small${primary ? ' primary' : ''}`} disabled={!!busy} onClick={() => run(a)} data-testid={`action-${a}`}>
+        <Icon name={icon} size={14} />
+        {t(`action.${a}`)}
+      </button>
+    );
+    return (
+      <div className="actions labelled">
+        {status === 'stopped' ? <Btn a="start" icon="play" primary /> : <Btn a="stop" icon="stop" />}
+        <Btn a="restart" icon="restart" />
+        <Btn a="reset" icon="reset" />
+        <a className="btn small" href={hrefOf({ name: 'edit', key: k })} data-testid="action-edit">
+          <Icon name="edit" size={14} />
+          {t('action.edit')}
+        </a>
+        <ConfirmButton icon="trash" label={t('action.delete')} confirmLabel={t('action.confirmDelete')} onConfirm={() => run('delete')} disabled={!!busy} testId="action-delete" wide />
+      </div>
+    );
+  }
   return (
     <div className="actions">
-      {status === 'running' ? (
-        <IconButton icon="stop" label={t('action.stopNamed', { name })} onClick={() => run('stop')} busy={busy === 'stop'} testId="action-stop" />
-      ) : status === 'error' ? (
-        <IconButton icon="stop" label={t('action.stopNamed', { name })} onClick={() => run('stop')} busy={busy === 'stop'} testId="action-stop" />
-      ) : (
+      {status === 'stopped' ? (
         <IconButton icon="play" tone="primary" label={t('action.startNamed', { name })} onClick={() => run('start')} busy={busy === 'start'} testId="action-start" />
+      ) : (
+        <IconButton icon="stop" label={t('action.stopNamed', { name })} onClick={() => run('stop')} busy={busy === 'stop'} testId="action-stop" />
       )}
       <IconButton icon="restart" label={t('action.restart')} onClick={() => run('restart')} busy={busy === 'restart'} testId="action-restart" />
       <IconButton icon="reset" label={t('action.reset')} onClick={() => run('reset')} busy={busy === 'reset'} testId="action-reset" />

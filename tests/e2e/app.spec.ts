@@ -140,6 +140,7 @@ test('bytes through the tunnel move the counters and the charts', async () => {
 
   // While traffic flows the live rates show; screenshot the busy list.
   const pumping = pumpEcho(userPort, 8 * 1024 * 1024, 6);
+  await expect.poll(async () => Number(await total.getAttribute('data-rx'))).toBeGreaterThan(r.bytes);
   await expect(page.getByTestId('summary-in-rate')).not.toHaveText('0 B/s');
   await expect(row('e2e-server').getByTestId('row-in-rate')).not.toHaveText('0 B/s');
   await shootBoth(page, '06-instances-traffic');
