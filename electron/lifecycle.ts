@@ -35,8 +35,10 @@ export function gracefulQuit(app: AppLike, o: QuitOptions): QuitControl {
     event.preventDefault();
     if (quitting) return;
     quitting = true;
-    const timeout = new Promise<void>((resolve) => setTimeout(resolve, o.timeoutMs).unref?.());
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, o.timeoutMs)));
     void Promise.race([o.stop().catch((e: Error) => o.onError?.(e)), timeout]).finally(() => {
+      clearTimeout(timer);
       done = true;
       app.exit(0);
     });
