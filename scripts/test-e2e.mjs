@@ -11,8 +11,10 @@ if (!existsSync(chromium)) {
   console.error(`test-e2e: no Chromium at ${chromium} (install Debian's: apt-get install -y chromium, or set CHROMIUM_PATH)`);
   process.exit(1);
 }
+const args = process.argv.slice(2);
+if (!args.some((a) => a.startsWith('--project'))) args.push('--project=e2e');
 const t0 = Date.now();
-const r = spawnSync(process.execPath, [path.join(root, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'tests/e2e/playwright.config.ts', ...process.argv.slice(2)], {
+const r = spawnSync(process.execPath, [path.join(root, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'tests/e2e/playwright.config.ts', ...args], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, PLAYWRIGHT_BROWSERS_PATH: '0', PW_TEST_HTML_REPORT_OPEN: 'never' },

@@ -77,9 +77,9 @@ export function TrafficChart({ seriesKey, height = 180, theme, label }: { series
       series: [
         {},
         { label: t('traffic.in'), stroke: down, width: 1.5, fill: withAlpha(down, 0.14), points: { show: false } },
-        // Out is a line only: with echo-like traffic both curves coincide and a second fill would
-        // muddy the first.
-        { label: t('traffic.out'), stroke: up, width: 1.5, points: { show: false } },
+        // Out is a dashed line without fill: when both curves coincide (echo-like traffic) the
+        // blue one still shows through the gaps.
+        { label: t('traffic.out'), stroke: up, width: 1.5, dash: [6, 4], points: { show: false } },
       ],
       hooks: { setCursor: [(u) => showLegend(u.cursor.idx ?? null)] },
     };

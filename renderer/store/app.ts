@@ -84,6 +84,8 @@ export function onTick(cb: () => void): () => void {
 }
 
 export function sampleTraffic(now = Date.now()): void {
+  // Stats that arrived since the last tick go in with this sample: one render for both.
+  flushEvents();
   const sampled = traffic.sample(now);
   const prev = useApp.getState().rates;
   const rates: Record<string, Rate> = {};
@@ -126,11 +128,30 @@ let flushTimer: ReturnType<typeof setTimeout> | null = null;
 /** Takes one live event of a master; applied with the others of the next 100 ms. */
 export function receive(master: string, e: InstanceEvent): void {
   queue.push({ master, e, at: Date.now() });
-  if (flushTimer === null) flushTimer = setTimeout(flushEvents, 100);
+  // Numbers-only updates (a running instance's stats, about once a second each) wait for the
+  // traffic tick, so 100 instances cost one render a second; anything a user acts on or reads
+  // (state changes, new or deleted instances, log lines) shows within a frame or two.
+  if (flushTimer === null && !statsOnly(master, e)) flushTimer = setTimeout(flushEvents, 50);
+}
+
+function statsOnly(master: string, e: InstanceEvent): boolean {
+  if (e.type !== 'update' || !e.instance) return false;
+  const cur = useApp.getState().instances[keyOf(master, e.instance.id)];
+  const i = e.instance;
+  return (
+    !!cur &&
+    cur.status === i.status &&
+    cur.alias === i.alias &&
+    cur.url === i.url &&
+    cur.restart === i.restart &&
+    (cur.error ?? '') === (i.error ?? '') &&
+    JSON.stringify(cur.meta) === JSON.stringify(i.meta)
+  );
 }
 
 /** Applies every queued event in one store update (exported for tests). */
 export function flushEvents(): void {
+  if (flushTimer !== null) clearTimeout(flushTimer);
   flushTimer = null;
   const batch = queue;
   queue = [];
@@ -348,6 +369,8 @@ export function displayName(i: Pick<Instance, 'alias' | 'id'>): string {
   return i.alias || i.id;
 }
 
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
 /** The instance list after search and filters, in a stable order (name, then id). */
 export function visibleKeys(s: Pick<AppState, 'instances' | 'query' | 'statusFilter' | 'typeFilter'>): string[] {
   const q = s.query.trim().toLowerCase();
@@ -362,7 +385,7 @@ export function visibleKeys(s: Pick<AppState, 'instances' | 'query' | 'statusFil
         i.url.toLowerCase().includes(q) ||
         Object.entries(i.meta?.tags ?? {}).some(([k, v]) => `${k}:${v}`.toLowerCase().includes(q)),
     )
-    .sort((a, b) => displayName(a).localeCompare(displayName(b)) || a.id.localeCompare(b.id))
+    .sort((a, b) => collator.compare(displayName(a), displayName(b)) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((i) => i.key);
 }
 

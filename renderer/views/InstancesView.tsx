@@ -300,6 +300,11 @@ export function InstancesView({ theme }: { theme: string }) {
         ) : (
           <div className="table-wrap">
             <table className="table" data-testid="instance-table">
+              <colgroup>
+                {['check', 'name', 'type', 'mode', 'ping', 'pool', 'sessions', 'rate', 'total', 'actions'].map((c) => (
+                  <col key={c} className={`c-${c}`} />
+                ))}
+              </colgroup>
               <thead>
                 <tr>
                   <th className="col-check">

@@ -5,7 +5,11 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export default defineConfig({
   testDir: '.',
-  testMatch: /.*\.spec\.ts$/,
+  // `e2e` runs in npm test; `bench` (measurements) only when asked for: --project=bench.
+  projects: [
+    { name: 'e2e', testMatch: /.*\.spec\.ts$/ },
+    { name: 'bench', testMatch: /.*\.bench\.ts$/ },
+  ],
   outputDir: '../../test-results/playwright',
   fullyParallel: false,
   workers: 1,
