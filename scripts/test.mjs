@@ -32,7 +32,7 @@ console.log(`test: ${files.length} node test files`);
 const t0 = Date.now();
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files.map((f) => path.relative(root, f))],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', '--test-force-exit', '--test-reporter=spec', ...files.map((f) => path.relative(root, f))],
   { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 console.log(`test: node suites finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
