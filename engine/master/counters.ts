@@ -22,9 +22,13 @@ export function newCounters(value: Traffic = zeroTraffic()): Counters {
   return { value: { ...value }, base: zeroTraffic(), reset: zeroTraffic() };
 }
 
-/** An instance process starts: the total so far becomes the base. */
+/**
+ * An instance process starts: the total so far becomes the base, and a reset offset (which refers
+ * to the previous process's numbers) no longer applies. NodePass keeps the offset until the new
+ * process reports a smaller value, which subtracts it wrongly when that first report comes late.
+ */
 export function onProcessStart(c: Counters): Counters {
-  return { value: { ...c.value }, base: { ...c.value }, reset: { ...c.reset } };
+  return { value: { ...c.value }, base: { ...c.value }, reset: zeroTraffic() };
 }
 
 /** A report from the running process (cumulative since it started). */

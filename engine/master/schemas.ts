@@ -206,6 +206,7 @@ export function issueMessage(error: z.ZodError): string {
     return `Invalid request body: ${where}: expected ${iss.expected}, got ${got}`;
   }
   if (iss.code === 'custom' || iss.code === 'invalid_value') return iss.message;
+  if (iss.code === 'invalid_key' && iss.issues[0]?.code === 'custom') return iss.issues[0].message;
   return `Invalid request body: ${where}: ${iss.message}`;
 }
 

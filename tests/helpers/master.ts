@@ -12,6 +12,7 @@ import { NodePassProcess } from './proc';
 export interface MasterHandle {
   proc: NodePassProcess;
   port: number;
+  /** The current API key (tests update it after regenerating). */
   key: string;
   /** http://127.0.0.1:<port><prefix>/v1 */
   base: string;
@@ -50,7 +51,7 @@ export async function startMaster(o: { stateDir?: string; env?: Record<string, s
   const key = /([0-9a-f]{32})/.exec(keyLine)![1];
   const base = `http://127.0.0.1:${port}${prefix.replace(/\/+$/, '') || '/api'}/v1`;
   const api = new HttpApi({ baseUrl: base, apiKey: key, reconnectMinMs: 100, reconnectMaxMs: 1000 });
-  return {
+  const handle: MasterHandle = {
     proc,
     port,
     key,
@@ -60,7 +61,7 @@ export async function startMaster(o: { stateDir?: string; env?: Record<string, s
     statePath,
     async raw(method, p, r = {}) {
       const headers: Record<string, string> = { ...r.headers };
-      const k = r.key === undefined ? key : r.key;
+      const k = r.key === undefined ? handle.key : r.key;
       if (k !== null) headers['X-API-Key'] = k;
       const res = await fetch(base + p, { method, headers, body: r.body });
       const text = await res.text();
@@ -74,6 +75,7 @@ export async function startMaster(o: { stateDir?: string; env?: Record<string, s
     },
     kill: (signal = 'SIGKILL') => proc.stop(signal),
   };
+  return handle;
 }
 
 export function must<T>(r: ApiResult<T>): T {
