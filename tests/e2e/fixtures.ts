@@ -111,7 +111,24 @@ export async function shootBoth(page: Page, name: string, o: { height?: number }
  * Streams `total` bytes through a TCP port in chunks over about `seconds`, reading the echo back;
  * resolves when everything came back, with the sha256 of both sides.
  */
-export function pumpEcho(port: number, total: number, seconds: number): Promise<{ sent: string; received: string; bytes: number }> {
+export async function pumpEcho(port: number, total: number, seconds: number): Promise<{ sent: string; received: string; bytes: number }> {
+  // A freshly started instance reports "running" a moment before its listener accepts.
+  for (let tries = 0; ; tries++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (up) break;
+    if (tries > 50) throw new Error(`nothing listens on port ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return pumpOnce(port, total, seconds);
+}
+
+function pumpOnce(port: number, total: number, seconds: number): Promise<{ sent: string; received: string; bytes: number }> {
   return new Promise((resolve, reject) => {
     const chunk = 64 * 1024;
     const data = Buffer.alloc(total);

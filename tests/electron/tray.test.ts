@@ -61,6 +61,8 @@ describe('tray controller (real master)', () => {
     const data = randomData(2 * 1024 * 1024);
     const deadline = Date.now() + 20000;
     // Keep bytes flowing until a non-zero rate shows (stats arrive once a second).
+    // "running" means the instance is up; its listener follows a moment later.
+    await eventually(async () => assert.equal(sha256(await roundTrip(port, data)), sha256(data)), 10000);
     while (!tips.some((s) => /↓ [1-9]/.test(s)) && Date.now() < deadline) {
       const back = await roundTrip(port, data);
       assert.equal(sha256(back), sha256(data));
