@@ -9,7 +9,7 @@ import { HttpApi } from '../engine/api/http-client';
 import { logout, resumeSession, type SessionInfo } from './api/session';
 import { t } from './i18n';
 import { navigate } from './lib/router';
-import { addMaster, removeMaster, sampleTraffic } from './store/app';
+import { addMaster, removeMaster, sampleTraffic, traffic } from './store/app';
 import { applyTheme, usePrefs } from './store/prefs';
 import { LoginView } from './views/LoginView';
 import './styles.css';
@@ -17,6 +17,21 @@ import './styles.css';
 const LOCAL = 'local';
 
 applyTheme(usePrefs.getState().theme);
+
+// The last five minutes of traffic survive a reload of the page (not a restart of the app).
+const TRAFFIC_KEY = 'npd.traffic';
+try {
+  traffic.importRings(JSON.parse(sessionStorage.getItem(TRAFFIC_KEY) ?? 'null'), Date.now());
+} catch {
+  // Nothing saved, or not readable: start empty.
+}
+addEventListener('pagehide', () => {
+  try {
+    sessionStorage.setItem(TRAFFIC_KEY, JSON.stringify(traffic.exportRings()));
+  } catch {
+    // Storage full or disabled: the charts start empty next time.
+  }
+});
 setInterval(() => sampleTraffic(), 1000);
 
 const root: Root = createRoot(document.getElementById('root')!);

@@ -85,7 +85,7 @@ export function ConfirmButton(props: { icon: IconName; label: string; confirmLab
     return (
       <button
         type="button"
-        className="btn"
+        className="btn small"
         disabled={props.disabled}
         data-testid={props.testId}
         onClick={(e) => {

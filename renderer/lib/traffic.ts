@@ -162,6 +162,29 @@ export class TrafficBook {
     return out;
   }
 
+  /** The rings as plain arrays (to survive a page reload). */
+  exportRings(): Record<string, [number[], number[], number[]]> {
+    const out: Record<string, [number[], number[], number[]]> = {};
+    for (const [k, r] of this.rings) {
+      const [xs, ds, us] = r.toArrays();
+      out[k] = [xs.map((x) => x * 1000), ds, us];
+    }
+    return out;
+  }
+
+  /** Puts saved samples back, dropping those older than the window; a no-op for unknown shapes. */
+  importRings(saved: unknown, now: number): void {
+    if (!saved || typeof saved !== 'object') return;
+    for (const [k, v] of Object.entries(saved as Record<string, unknown>)) {
+      if (!Array.isArray(v) || v.length !== 3 || !v.every(Array.isArray)) continue;
+      const [ts, ds, us] = v as number[][];
+      const ring = this.ring(k);
+      for (let i = 0; i < ts.length; i++) {
+        if (typeof ts[i] === 'number' && ts[i] > now - this.capacity * 1000 && ts[i] <= now) ring.push(ts[i], Number(ds[i]) || 0, Number(us[i]) || 0);
+      }
+    }
+  }
+
   ring(key: string): Ring {
     let r = this.rings.get(key);
     if (!r) {

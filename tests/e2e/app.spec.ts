@@ -196,6 +196,8 @@ test('a page reload keeps everything', async ({ app }) => {
   await expect(row('e2e-server')).toHaveAttribute('data-status', server!.status);
   await expect(row('e2e-client')).toHaveAttribute('data-status', 'stopped');
   await expect(row('e2e-server').getByTestId('row-total')).toHaveAttribute('data-rx', before!);
+  // The traffic chart kept its last minutes (nothing flows now, so a peak can only be history).
+  await expect.poll(async () => Number(await page.locator('.chart[data-series="*"]').getAttribute('data-peak'))).toBeGreaterThan(100_000);
   // A deep link survives a reload too.
   await row('e2e-server').locator('a.name').click();
   await page.getByTestId('tab-logs').click();

@@ -65,6 +65,29 @@ describe('TrafficBook', () => {
   });
 });
 
+describe('saving the rings', () => {
+  it('restores what was exported, dropping samples outside the window', () => {
+    const a = new TrafficBook();
+    a.observe('x', c(0, 0), 0);
+    a.observe('x', c(1000, 2000), 1000);
+    for (let s = 1; s <= 10; s++) a.sample(s * 1000);
+    const saved = JSON.parse(JSON.stringify(a.exportRings()));
+    const b = new TrafficBook();
+    b.importRings(saved, 305_000);
+    const [xs, down, up] = b.ring('x').toArrays();
+    expect(xs).toEqual([6, 7, 8, 9, 10]);
+    const [, down0, up0] = a.ring('x').toArrays();
+    expect(down).toEqual(down0.slice(5));
+    expect(up).toEqual(up0.slice(5));
+    // Samples 1-3 carried the rate; the restore kept everything of the window, the first ones too.
+    const c2 = new TrafficBook();
+    c2.importRings(saved, 10_000);
+    expect(c2.ring('x').toArrays()[1].slice(0, 3)).toEqual([1000, 1000, 1000]);
+    b.importRings({ y: 'garbage', z: [[1], [2]] }, 10_000);
+    expect(b.ring('y').length).toBe(0);
+  });
+});
+
 describe('Ring', () => {
   it('keeps the newest samples oldest-first', () => {
     const r = new Ring(3);
