@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { API_KEY_ID } from '../api/types';
 import { ENGINE_VERSION } from '../instance/index';
 import { Logger, stdoutSink, type LogSink } from '../instance/logger';
 import { fileTls, ramTls, type ServerTls } from '../tls/context';
@@ -68,11 +68,14 @@ export class MasterStartError extends Error {}
 
 /** A file built next to this module (dist/engine) or, when running from source, in dist/engine. */
 export function builtFile(name: string): string {
-  for (const rel of [`./${name}`, `../../dist/engine/${name}`]) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(p)) return p;
-  }
-  throw new MasterStartError(`${name} not found: run \`npm run build\` first`);
+  const candidates: string[] = [];
+  // import.meta.url is missing when this module is bundled to CommonJS (e.g. an Electron main).
+  const here = (import.meta as { url?: string }).url;
+  if (here) candidates.push(fileURLToPath(new URL(`./${name}`, here)), fileURLToPath(new URL(`../../dist/engine/${name}`, here)));
+  candidates.push(path.join(process.cwd(), 'dist', 'engine', name));
+  const found = candidates.find((p) => existsSync(p));
+  if (found) return found;
+  throw new MasterStartError(`${name} not found (looked in ${candidates.join(', ')}): run \`npm run build\`, or pass workerScript / spawnCommand`);
 }
 
 function runnerFactory(iso: Isolation, menv: MasterEnv, o: MasterOptions): RunnerFactory {
@@ -151,8 +154,8 @@ export async function startMaster(o: MasterOptions): Promise<RunningMaster> {
     onOverflow: (n) => logger.warn(`Event subscriber too slow (${n} bytes waiting): sent resync and closed its stream`),
   });
   const echo = o.echo ?? ((line: string, id: string) => process.stdout.write(`${line} [${id}]\n`));
-  // eslint-disable-next-line prefer-const
-  let service: MasterService;
+  // Declared before the supervisor, whose callbacks publish through it once it exists.
+  let service: MasterService | undefined;
   const supervisor = new Supervisor({
     factory: runnerFactory(isolation, menv, o),
     env,
@@ -165,30 +168,32 @@ export async function startMaster(o: MasterOptions): Promise<RunningMaster> {
     errorRestartMs: menv.errorRestartMs,
     hangTimeoutMs: menv.hangTimeoutMs,
     echo,
-    onUpdate: (rec) => service.publish('update', rec as InstanceRecord),
-    onLog: (rec, line) => service.publish('log', rec as InstanceRecord, line),
+    onUpdate: (rec) => service?.publish('update', rec as InstanceRecord),
+    onLog: (rec, line) => service?.publish('log', rec as InstanceRecord, line),
     onTraffic: () => {
+      if (!service) return;
       service.countersDirty = true;
       service.historyDirty = true;
     },
   });
   const startedAt = Date.now();
-  service = new MasterService({ auth, identity, store, hub, supervisor, logger, reportIntervalMs: E.reportIntervalMs, startedAt });
+  const svc = new MasterService({ auth, identity, store, hub, supervisor, logger, reportIntervalMs: E.reportIntervalMs, startedAt });
+  service = svc;
 
   const history = store.loadHistory();
   for (const s of loaded.state?.instances ?? []) {
     const rec = newRecord(s.id, s.type, s.url, s.config, newCounters(s.traffic));
     if (!rec.config) {
-      const n = normaliseInstanceUrl(s.url, service.settings);
+      const n = normaliseInstanceUrl(s.url, svc.settings);
       rec.config = n.ok ? n.config : s.url;
     }
     rec.alias = s.alias;
     rec.restart = s.restart;
     rec.meta = { peer: { ...s.meta.peer }, tags: { ...s.meta.tags } };
     rec.history = historyFromJSON(history[s.id]);
-    service.records.set(s.id, rec);
+    svc.records.set(s.id, rec);
   }
-  if (loaded.state) logger.info(`Loaded ${service.records.size} instances from ${loaded.from === 'backup' ? store.backupPath : file}`);
+  if (loaded.state) logger.info(`Loaded ${svc.records.size} instances from ${loaded.from === 'backup' ? store.backupPath : file}`);
   if (created || loaded.from === 'backup') {
     try {
       await store.commit();
@@ -200,7 +205,7 @@ export async function startMaster(o: MasterOptions): Promise<RunningMaster> {
 
   const handler = createHandler({
     basePath: cfg.basePath,
-    service,
+    service: svc,
     auth,
     hub,
     supervisor,
@@ -210,7 +215,7 @@ export async function startMaster(o: MasterOptions): Promise<RunningMaster> {
     docs: () => docsPage(openApiDocument(cfg.basePath, ENGINE_VERSION)),
     metrics: () =>
       renderMetrics({
-        instances: [...service.records.values()].map(instanceView),
+        instances: [...svc.records.values()].map(instanceView),
         restarts: (id) => supervisor.restartsOf(id),
         uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000),
         sseSubscribers: hub.subscribers,
@@ -256,12 +261,12 @@ export async function startMaster(o: MasterOptions): Promise<RunningMaster> {
   logger.info(`API Key ${created ? 'created' : 'loaded'}: ${auth.key}`);
 
   // restart=true instances start with the master, 100 ms apart like NodePass.
-  const autostart = [...service.records.values()].filter((r) => r.restart);
+  const autostart = [...svc.records.values()].filter((r) => r.restart);
   const autoTimers: NodeJS.Timeout[] = [];
   autostart.forEach((rec, i) => {
     autoTimers.push(
       setTimeout(() => {
-        if (service.records.get(rec.id) !== rec || supervisor.isWanted(rec.id)) return;
+        if (svc.records.get(rec.id) !== rec || supervisor.isWanted(rec.id)) return;
         logger.info(`Auto-starting instance: ${rec.url} [${rec.id}]`);
         supervisor.start(rec);
       }, i * 100),
@@ -269,18 +274,18 @@ export async function startMaster(o: MasterOptions): Promise<RunningMaster> {
   });
 
   const saveHistory = async () => {
-    service.historyDirty = false;
+    svc.historyDirty = false;
     const data: Record<string, HistoryData> = {};
-    for (const r of service.records.values()) data[r.id] = r.history.toJSON();
+    for (const r of svc.records.values()) data[r.id] = r.history.toJSON();
     await store.saveHistory(data);
   };
   // Counters and history are saved once a minute (and on shutdown); API changes are saved at once.
   const flush = setInterval(() => {
-    if (service.countersDirty) {
-      service.countersDirty = false;
+    if (svc.countersDirty) {
+      svc.countersDirty = false;
       store.commit().catch(() => {});
     }
-    if (service.historyDirty) saveHistory().catch((e: Error) => logger.error(`Traffic history save failed: ${e.message}`));
+    if (svc.historyDirty) saveHistory().catch((e: Error) => logger.error(`Traffic history save failed: ${e.message}`));
   }, 60_000);
   flush.unref();
 
@@ -290,8 +295,8 @@ export async function startMaster(o: MasterOptions): Promise<RunningMaster> {
       for (const t of autoTimers) clearTimeout(t);
       clearInterval(flush);
       if (reload) clearInterval(reload);
-      hub.closeAll(service.event('shutdown', null));
-      await supervisor.stopAll([...service.records.values()]);
+      hub.closeAll(svc.event('shutdown', null));
+      await supervisor.stopAll([...svc.records.values()]);
       supervisor.close();
       try {
         await store.commit();
@@ -309,7 +314,7 @@ export async function startMaster(o: MasterOptions): Promise<RunningMaster> {
     })());
 
   return {
-    service,
+    service: svc,
     host: cfg.host,
     port,
     basePath: cfg.basePath,
@@ -323,4 +328,3 @@ export async function startMaster(o: MasterOptions): Promise<RunningMaster> {
   };
 }
 
-export { API_KEY_ID };

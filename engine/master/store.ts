@@ -263,8 +263,9 @@ export class StateStore {
       const batch = this.next;
       this.next = null;
       try {
-        const state = this.snapshot();
-        await atomicWrite(this.file, JSON.stringify({ ...state, savedAt: new Date().toISOString() }, null, 2) + '\n', this.backupPath);
+        const s = this.snapshot();
+        const doc = { format: s.format, version: s.version, savedAt: new Date().toISOString(), master: s.master, instances: s.instances };
+        await atomicWrite(this.file, JSON.stringify(doc, null, 2) + '\n', this.backupPath);
         batch.resolve();
       } catch (e) {
         this.log('error', `Instances save failed: ${(e as Error).message}`);
