@@ -153,8 +153,9 @@ export class Client extends TunnelCore {
       const msg = `Client error: ${reason}`;
       this.logger.error(msg);
       this.setState('error', msg);
-      // A session that ran for a while earns a fresh fast retry.
-      if (Date.now() - started > 10_000) backoff.reset();
+      // A session that was healthy for a while earns a fresh fast retry; one that fails right
+      // after the handshake (a verification loop, say) keeps backing off.
+      if (Date.now() - started > 3_000) backoff.reset();
       await sleep(backoff.next(), this.abort.signal);
       if (this.stopped) return;
       this.logger.info(this.startLine('Client restart'));

@@ -228,7 +228,7 @@ export class Server extends TunnelCore {
     if (old) {
       this.logger.warn(`Tunnel session replaced by a new handshake from ${clientIp}`);
       this.current = null;
-      old.session?.end('replaced by a new handshake');
+      old.session?.end('replaced by a new handshake', true);
       old.pool.close();
       old.transport.close();
     }
@@ -313,7 +313,7 @@ export class Server extends TunnelCore {
     });
     const end = await session.done;
     this.clearSession(session);
-    if (this.current === cur) this.failSession(cur, `${end.message}`);
+    if (this.current === cur) this.failSession(cur, end.message, end.peerGone);
   }
 
   /** Hook for the UDP relay (egress on a `udp` signal). */
@@ -321,15 +321,25 @@ export class Server extends TunnelCore {
     this.udp.egress(s, session);
   }
 
-  private failSession(cur: Current, reason: string): void {
+  /**
+   * A session is over. When the client simply went away the server is not broken: it says so at
+   * WARN and waits (NodePass logs `Server error:` and its master flags the instance as failed
+   * every time a client restarts). Failures of the session itself stay errors.
+   */
+  private failSession(cur: Current, reason: string, peerGone = false): void {
     this.current = null;
-    cur.session?.end(reason);
+    cur.session?.end(reason, peerGone);
     cur.pool.close();
     cur.transport.close();
     if (this.stopped) return;
-    const msg = `Server error: ${reason}`;
-    this.logger.error(msg);
-    this.setState('error', msg);
+    if (peerGone) {
+      this.logger.warn(`Tunnel session ended: ${reason}`);
+      this.setState('waiting', `tunnel session ended: ${reason}`);
+    } else {
+      const msg = `Server error: ${reason}`;
+      this.logger.error(msg);
+      this.setState('error', msg);
+    }
     this.logger.info('Pending tunnel handshake...');
   }
 
