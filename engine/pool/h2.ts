@@ -13,7 +13,7 @@ import http2 from 'node:http2';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { ClientTransport, PooledStream, ServerTransport, StreamSink } from './transport';
-import { normaliseIp, tlsClient, tlsServer } from './tcp';
+import { closeOnEnd, normaliseIp, tlsClient, tlsServer } from './tcp';
 import type { ServerTls } from '../tls/context';
 import { clientTlsOptions } from '../tls/context';
 import { dialTcp } from '../relay/dial';
@@ -97,6 +97,7 @@ export class H2ServerTransport implements ServerTransport {
     const peer = joinHostPort(normaliseIp(socket.remoteAddress ?? ''), socket.remotePort ?? 0);
     tlsServer(socket, head, this.opts.tls, this.opts.handshakeTimeoutMs, ['h2']).then(
       (t) => {
+        closeOnEnd(t, socket);
         if (this.closed) {
           t.destroy();
           return;
@@ -329,6 +330,7 @@ export class H2ClientTransport implements ClientTransport {
     const remoteIp = normaliseIp(sock.remoteAddress ?? host);
     const remoteAddr = joinHostPort(remoteIp, sock.remotePort ?? 0);
     const t: tls.TLSSocket = await tlsClient(sock, clientTlsOptions(this.opts.tls, this.opts.serverName, ['h2']), this.opts.dialTimeoutMs);
+    closeOnEnd(t, sock);
     if (t.alpnProtocol !== 'h2') {
       t.destroy();
       throw new Error(`HTTP/2 connection: server chose ALPN ${t.alpnProtocol || 'none'} instead of h2`);

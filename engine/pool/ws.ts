@@ -13,7 +13,7 @@ import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { ClientTransport, PooledStream, ServerTransport, StreamSink } from './transport';
-import { normaliseIp, tlsClient, tlsServer } from './tcp';
+import { closeOnEnd, normaliseIp, tlsClient, tlsServer } from './tcp';
 import type { ServerTls } from '../tls/context';
 import { clientTlsOptions } from '../tls/context';
 import { dialTcp } from '../relay/dial';
@@ -236,7 +236,10 @@ export class WsServerTransport implements ServerTransport {
         return;
       }
       tlsServer(socket, head, this.opts.tls, this.opts.handshakeTimeoutMs).then(
-        (t) => void this.serveRequest(t, socket, null, true, remoteIp, remoteAddr),
+        (t) => {
+          closeOnEnd(t, socket);
+          void this.serveRequest(t, socket, null, true, remoteIp, remoteAddr);
+        },
         (e: Error) => {
           socket.destroy();
           this.opts.onError?.(new Error(`${remoteAddr}: ${e.message}`));
@@ -345,6 +348,7 @@ export class WsClientTransport implements ClientTransport {
     let peerCert: Buffer | undefined;
     if (this.tlsOptions) {
       const t = await tlsClient(sock, this.tlsOptions, this.opts.dialTimeoutMs);
+      closeOnEnd(t, sock);
       peerCert = t.getPeerCertificate().raw;
       conn = t;
     }
