@@ -32,12 +32,21 @@ const SESSION_MEMORY_MB = 128;
 /** A connection that answered a PING this recently is used without asking again. */
 const FRESH_MS = 1000;
 
+/**
+ * Streams allowed at once on one connection. NodePass advertises `max`, which also caps streams
+ * busy relaying; here idle streams are capped by the pool (404 when full) and busy ones by `slot`,
+ * so the connection itself allows `max` plus the default slot limit.
+ */
+export function streamLimit(max: number): number {
+  return Math.min(2 ** 31 - 1, Math.max(1, max) + 65536);
+}
+
 function localSettings(maxStreams: number): http2.Settings {
   return {
     enablePush: false,
     initialWindowSize: STREAM_WINDOW,
     maxFrameSize: MAX_FRAME,
-    maxConcurrentStreams: Math.max(1, Math.min(maxStreams, 2 ** 31 - 1)),
+    maxConcurrentStreams: streamLimit(maxStreams),
   };
 }
 
@@ -55,7 +64,7 @@ export interface H2ServerOptions {
   tls: ServerTls;
   keepAliveMs: number;
   handshakeTimeoutMs: number;
-  /** The pool's `max`: concurrent streams per connection. */
+  /** The pool's `max` (see streamLimit). */
   maxStreams: number;
   /** The handshake's client IP, '' for any. */
   clientIp: () => string;
@@ -75,7 +84,7 @@ export class H2ServerTransport implements ServerTransport {
     this.h2 = http2.createServer({
       settings: localSettings(opts.maxStreams),
       maxSessionMemory: SESSION_MEMORY_MB,
-      peerMaxConcurrentStreams: opts.maxStreams,
+      peerMaxConcurrentStreams: streamLimit(opts.maxStreams),
     });
     this.h2.on('session', (session) => {
       this.sessions.add(session);
@@ -339,7 +348,7 @@ export class H2ClientTransport implements ClientTransport {
     const session = http2.connect(this.authority, {
       createConnection: () => t,
       settings: localSettings(this.opts.maxStreams),
-      peerMaxConcurrentStreams: this.opts.maxStreams,
+      peerMaxConcurrentStreams: streamLimit(this.opts.maxStreams),
       maxSessionMemory: SESSION_MEMORY_MB,
     });
     session.on('error', (e) => this.opts.onError?.(new Error(`HTTP/2 connection: ${e.message}`)));
