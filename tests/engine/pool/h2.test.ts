@@ -69,7 +69,8 @@ async function pair(t: Awaited<ReturnType<typeof setup>>, c: H2ClientTransport) 
 
 /** A bare HTTP/2 client over TLS (ALPN h2), optionally from another loopback address. */
 async function rawSession(port: number, localAddress?: string): Promise<http2.ClientHttp2Session> {
-  const sock = tls.connect({ host: '127.0.0.1', port, localAddress, ALPNProtocols: ['h2'], rejectUnauthorized: false });
+  const raw = net.connect({ host: '127.0.0.1', port, localAddress });
+  const sock = tls.connect({ socket: raw, ALPNProtocols: ['h2'], rejectUnauthorized: false });
   await new Promise<void>((resolve, reject) => {
     sock.once('secureConnect', () => resolve());
     sock.once('error', reject);
