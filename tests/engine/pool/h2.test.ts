@@ -220,3 +220,47 @@ test('when the connection dies its idle streams end and the next open dials a ne
     c.close();
   }
 });
+
+test('a connection that stops answering PINGs is replaced before new streams are opened on it', async () => {
+  const t = await setup();
+  // A relay in front of the server that can turn into a black hole (nothing closed, nothing passed).
+  const links: Array<{ a: net.Socket; b: net.Socket }> = [];
+  const proxy = net.createServer((a) => {
+    const b = net.connect(t.port.port, '127.0.0.1');
+    a.pipe(b).pipe(a);
+    a.on('error', () => {});
+    b.on('error', () => {});
+    links.push({ a, b });
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+  const c = new H2ClientTransport({
+    target: async () => ({ host: '127.0.0.1', port: (proxy.address() as net.AddressInfo).port }),
+    tls: 1,
+    serverName: 'none',
+    dialTimeoutMs: 3000,
+    keepAliveMs: 60_000,
+    replyTimeoutMs: 300,
+    maxStreams: 64,
+  });
+  try {
+    const a = await c.open();
+    assert.equal(await readId(a.stream, 3000), '00000000');
+    const oldGone = new Promise<void>((r) => a.stream.once('close', () => r()));
+    links[0].a.unpipe(links[0].b);
+    links[0].b.unpipe(links[0].a);
+    // Past the freshness window, opening a stream first PINGs; the PING goes unanswered.
+    await new Promise((r) => setTimeout(r, 1100));
+    const b = await c.open();
+    assert.match(await readId(b.stream, 3000), /^[0-9a-f]{8}$/);
+    assert.equal(links.length, 2, 'a second connection was dialled');
+    await oldGone; // the idle stream went with its connection
+  } finally {
+    c.close();
+    for (const l of links) {
+      l.a.destroy();
+      l.b.destroy();
+    }
+    proxy.close();
+    await t.close();
+  }
+});
