@@ -115,7 +115,9 @@ export class Client extends TunnelCore {
   }
 
   /** Hook for the UDP relay in single-end mode. */
-  protected onSingleUdp(_sock: dgram.Socket): void {}
+  protected onSingleUdp(sock: dgram.Socket): void {
+    this.udp.singleEnd(sock);
+  }
 
   private async runSingle(): Promise<void> {
     this.setState('running');
@@ -134,6 +136,8 @@ export class Client extends TunnelCore {
       this.stats.ping = ping;
       this.logger.event(checkPointLine(this.stats.snapshot()));
     };
+    // NodePass reports once at start, then every interval.
+    void probe();
     this.probeTimer = setInterval(() => void probe(), this.env.reportIntervalMs);
     await new Promise<void>((resolve) => this.abort.signal.addEventListener('abort', () => resolve(), { once: true }));
   }
@@ -234,6 +238,7 @@ export class Client extends TunnelCore {
       tls: tlsCode,
       ownFingerprint: null,
       ourPeer,
+      features: (offer.features ?? []).filter((f) => OUR_FEATURES.includes(f)),
       env: this.env,
       logger: this.logger,
       stats: this.stats,
@@ -306,10 +311,14 @@ export class Client extends TunnelCore {
   }
 
   /** Hook for the UDP relay (flow `+`): datagrams arriving on the target address. */
-  protected onTargetUdp(_sock: dgram.Socket): void {}
+  protected onTargetUdp(sock: dgram.Socket): void {
+    this.udp.ingress(sock, () => this.waitSession(this.env.poolGetTimeoutMs));
+  }
 
   /** Hook for the UDP relay (egress on a `udp` signal). */
-  protected onUdpSignal(_s: Signal, _session: Session): void {}
+  protected onUdpSignal(s: Signal, session: Session): void {
+    this.udp.egress(s, session);
+  }
 
   private async unbindTargets(): Promise<void> {
     await closeServer(this.targetServer);

@@ -27,6 +27,8 @@ interface Current {
   pool: ServerPool;
   transport: ServerTransport;
   session: Session | null;
+  /** Wire extensions agreed with this client (empty for a Go NodePass). */
+  features: string[];
 }
 
 /** Transports other than TCP register here (QUIC, WebSocket, HTTP/2). */
@@ -145,7 +147,9 @@ export class Server extends TunnelCore {
   }
 
   /** Hook for the UDP relay (reverse mode): datagrams arriving on the target address. */
-  protected onTargetUdp(_sock: dgram.Socket): void {}
+  protected onTargetUdp(sock: dgram.Socket): void {
+    this.udp.ingress(sock, () => this.waitSession(this.env.poolGetTimeoutMs));
+  }
 
   private async unbindTargets(): Promise<void> {
     await closeServer(this.targetServer);
@@ -247,7 +251,7 @@ export class Server extends TunnelCore {
     const pool = new ServerPool({ max: c.max, clientIp: c.type === 2 ? '' : clientIp });
     const transport = this.makeTransport(pool);
     if (c.type === 0 && this.tlsCode === 0) pool.idleDataHook = (conn) => this.sniffIdle(conn);
-    const cur: Current = { pool, transport, session: null };
+    const cur: Current = { pool, transport, session: null, features: ourPeer ? features : [] };
     this.current = cur;
     this.stats.poolSource = () => (this.current ? this.current.pool.active() : 0);
     this.logger.info('Getting tunnel pool ready...');
@@ -290,6 +294,7 @@ export class Server extends TunnelCore {
       tls: this.tlsCode,
       ownFingerprint: this.tls ? () => this.tls!.fingerprint() : null,
       ourPeer,
+      features: cur.features,
       env: this.env,
       logger: this.logger,
       stats: this.stats,
@@ -313,7 +318,9 @@ export class Server extends TunnelCore {
   }
 
   /** Hook for the UDP relay (egress on a `udp` signal). */
-  protected onUdpSignal(_s: import('../wire/signal').Signal, _session: Session): void {}
+  protected onUdpSignal(s: import('../wire/signal').Signal, session: Session): void {
+    this.udp.egress(s, session);
+  }
 
   private failSession(cur: Current, reason: string): void {
     this.current = null;

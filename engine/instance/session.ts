@@ -32,6 +32,8 @@ export interface SessionOptions {
   /** Server: fingerprint of the certificate it serves. */
   ownFingerprint: (() => string) | null;
   ourPeer: boolean;
+  /** Wire extensions both peers agreed on in the handshake (empty with a Go NodePass). */
+  features?: readonly string[];
   env: EnvConfig;
   logger: Logger;
   stats: Stats;
@@ -95,6 +97,11 @@ export class Session extends EventEmitter {
 
   get env(): EnvConfig {
     return this.opts.env;
+  }
+
+  /** Whether both peers agreed on a wire extension (e.g. `udp-frames`) in the handshake. */
+  hasFeature(name: string): boolean {
+    return this.opts.features?.includes(name) ?? false;
   }
 
   get side(): 'server' | 'client' {
