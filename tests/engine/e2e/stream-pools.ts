@@ -1,13 +1,25 @@
 // The end-to-end cases every stream pool type must pass through real bin/nodepass processes:
-// reverse and forward TCP with sha256-checked bulk data, 200 concurrent connections, recovery
+// reverse and forward TCP with sha256-checked bulk data, UDP datagrams both ways, 200 concurrent
+// connections, recovery
 // after the server is killed and restarted, a fresh handshake while a session is up, and the
 // client adopting the server's type and TLS. Shared by ws.test.ts (type 2) and h2.test.ts (type 3).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { echoServer, eventually, randomData, roundTrip, sha256, type TestServer } from '../../helpers/net';
+import {
+  datagramLadder,
+  echoServer,
+  eventually,
+  randomData,
+  roundTrip,
+  sha256,
+  udpEchoCheck,
+  udpEchoServer,
+  UdpClient,
+  type TestServer,
+} from '../../helpers/net';
 import { ProcessGroup } from '../../helpers/proc';
-import { forwardPair, ready, reversePair, type Pair } from '../../helpers/tunnel';
+import { forwardPair, ready, reversePair, startPair, type Pair } from '../../helpers/tunnel';
 
 const MiB = 1024 * 1024;
 
@@ -73,6 +85,27 @@ export function streamPoolCases(c: PoolCase): { group: ProcessGroup; echo: () =>
     );
     assert.equal(results.filter(Boolean).length, 200, 'connections intact');
   });
+
+  for (const flow of ['reverse', 'forward'] as const) {
+    const o = flow === 'reverse' ? c.reverse : c.forward;
+    test(`type=${c.type} UDP ${flow} (${o.serverQuery}): 300 datagrams of 1…16384 bytes come back intact`, async () => {
+      const udpEcho = await udpEchoServer();
+      let client: UdpClient | null = null;
+      try {
+        const p = await startPair(group, { flow, target: `127.0.0.1:${udpEcho.port}`, serverQuery: o.serverQuery, clientQuery: o.clientQuery });
+        if (o.tls === 1) {
+          await p.ingress.waitFor(/TLS certificate fingerprint verified/, 10000);
+          await p.egress.waitFor(/TLS certificate fingerprint verified/, 10000);
+        }
+        client = new UdpClient(p.port);
+        const sent = await udpEchoCheck(client, datagramLadder(300, 16384));
+        assert.equal(udpEcho.bytes, sent, 'the target got every byte');
+      } finally {
+        client?.close();
+        await udpEcho.close();
+      }
+    });
+  }
 
   test(`type=${c.type}: server killed and started again, the client recovers on its own`, async () => {
     const p = await reversePair(group, echo.port, { serverQuery: c.reverse.serverQuery });
