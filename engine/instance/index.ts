@@ -7,7 +7,6 @@ import { Client } from './client';
 import type { CoreOptions } from './core';
 import { Logger } from './logger';
 import { Server } from './server';
-// Registers the QUIC (and other non-TCP) pool transports with the server and client.
 import '../pool/register';
 
 export type TunnelInstance = Server | Client;
