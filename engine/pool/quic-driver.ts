@@ -65,18 +65,19 @@ const STREAM_HWM = 256 * 1024;
 // nothing is overwritten while an asynchronous send or a pushed chunk still refers to it.
 
 const SEND_SLAB = 256 * 1024;
-let sendSlab = Buffer.allocUnsafeSlow(SEND_SLAB);
+// Allocated on first use: importing this module (every engine instance does) costs no memory.
+let sendSlab: Buffer = Buffer.alloc(0);
 let sendOff = 0;
 
 const READ_SLAB = 1024 * 1024;
-let readSlab = Buffer.allocUnsafeSlow(READ_SLAB);
+let readSlab: Buffer = Buffer.alloc(0);
 let readOff = 0;
 /** Reads smaller than this are copied out, so a tiny long-lived chunk never pins a whole slab. */
 const COPY_BELOW = 4096;
 
 function readView(): Buffer {
   const want = tuning.readView;
-  if (READ_SLAB - readOff < want) {
+  if (readSlab.length - readOff < want) {
     readSlab = Buffer.allocUnsafeSlow(READ_SLAB);
     readOff = 0;
   }
@@ -300,7 +301,7 @@ export class QuicConnection extends EventEmitter<QuicConnectionEvents> {
   flush(): void {
     const conn = this.conn;
     for (;;) {
-      if (SEND_SLAB - sendOff < SEND_VIEW) {
+      if (sendSlab.length - sendOff < SEND_VIEW) {
         sendSlab = Buffer.allocUnsafeSlow(SEND_SLAB);
         sendOff = 0;
       }
@@ -789,13 +790,14 @@ export function bindQuicSocket(host: string, port: number): Promise<dgram.Socket
   return new Promise((resolve, reject) => {
     const type = host.includes(':') || host === '' ? 'udp6' : 'udp4';
     const sock = dgram.createSocket({ type, reuseAddr: false });
-    sock.once('error', (e) => {
+    sock.once('error', (e: NodeJS.ErrnoException) => {
       try {
         sock.close();
       } catch {
         /* closed */
       }
-      reject(e);
+      const why = e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EADDRNOTAVAIL' ? 'cannot assign requested address' : e.message;
+      reject(new Error(`listen udp ${host.includes(':') ? `[${host}]` : host}:${port}: bind: ${why}`));
     });
     sock.bind({ address: host === '' ? undefined : host, port, exclusive: true }, () => {
       sock.removeAllListeners('error');

@@ -272,6 +272,10 @@ export class QuicServerTransport implements ServerTransport {
       if (why) this.opts.logger.debug(`Tunnel pool: refused a QUIC stream: ${why}`);
     };
     s.on('data', onData);
+    // A stream that ends before its opener byte never reaches the pool.
+    s.once('end', () => {
+      if (s.listenerCount('data') > 0 && s.listeners('data').includes(onData)) s.destroy();
+    });
   }
 
   close(): void {

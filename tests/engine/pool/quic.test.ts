@@ -3,6 +3,7 @@
 // message.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { freePort, randomData, sha256 } from '../../helpers/net';
@@ -201,6 +202,21 @@ describe('QUIC pool (type 1)', () => {
     // The old connection was closed by the server ("server stopped"); a new dial finds nobody.
     await assert.rejects(t.open(), /QUIC (handshake with 127\.0\.0\.1:\d+ timed out|connection closed by peer)/);
     t.close();
+  });
+});
+
+describe('QUIC listener', () => {
+  test('a UDP port already in use is named in the error', async () => {
+    const port = await freePort();
+    const taken = dgram.createSocket('udp4');
+    await new Promise<void>((r) => taken.bind(port, '127.0.0.1', () => r()));
+    const ep = new QuicServerEndpoint('127.0.0.1', port, await ramTls('t'), 5000, silent);
+    try {
+      await assert.rejects(ep.ensure(), { message: `listen udp 127.0.0.1:${port}: bind: address already in use` });
+    } finally {
+      ep.close();
+      taken.close();
+    }
   });
 });
 
