@@ -417,7 +417,8 @@ function streamError(e: Error, dir: 'read' | 'write'): Error {
 
 /**
  * A QUIC stream as a Duplex with half-close: end() sends FIN (quic-go's Close), the peer's FIN
- * ends the readable side, destroy() before both are done resets what is left open.
+ * ends the readable side; destroy() sends FIN too when nothing written is lost (else
+ * RESET_STREAM) and STOP_SENDING when the peer has not finished.
  */
 export class QuicStream extends Duplex {
   private pending: Buffer | null = null;
@@ -556,10 +557,17 @@ export class QuicStream extends Duplex {
       } catch {
         /* stream already complete */
       }
-      try {
-        if (!this.finSent) qc.conn.streamShutdown(this.id, Shutdown.Write, 0);
-      } catch {
-        /* stream already complete */
+      if (!this.finSent) {
+        // Closing with nothing left unsent is a FIN, as quic-go's Close and as TCP's close are; only
+        // an error or bytes that would be lost reset the stream, so the peer never takes a
+        // truncated stream for a complete one.
+        const clean = !err && !this.pending && this.writableLength === 0;
+        try {
+          if (clean) qc.conn.streamSend(this.id, EMPTY, true);
+          else qc.conn.streamShutdown(this.id, Shutdown.Write, 0);
+        } catch {
+          /* stream already complete or reset */
+        }
       }
       qc.schedule();
     }

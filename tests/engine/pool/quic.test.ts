@@ -121,6 +121,24 @@ describe('QUIC pool (type 1)', () => {
     }
   });
 
+  test('destroying a pooled stream with nothing unsent is a FIN after the bytes written (quic-go Close)', async () => {
+    const t = clientTransport(rig.port);
+    try {
+      const a = await t.open();
+      const id = (await collectN(a.stream, 4)).toString('hex');
+      const sa = await rig.serverPool.outgoingGet(id, 5000);
+      const serverSide = sa.claim().stream;
+      const ended = collect(serverSide);
+      a.stream.write(Buffer.from('last words'));
+      await new Promise((r) => setImmediate(r));
+      a.stream.destroy();
+      assert.equal((await ended).toString(), 'last words', 'the peer reads everything, then a clean end');
+      serverSide.destroy();
+    } finally {
+      t.close();
+    }
+  });
+
   test('the client sees the server certificate (tls=1 fingerprint check)', async () => {
     const t = clientTransport(rig.port);
     const s = await t.open();
