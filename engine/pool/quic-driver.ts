@@ -60,6 +60,9 @@ export const tuning = {
   batch: true,
 };
 const STREAM_HWM = 256 * 1024;
+/** How long a stream holds its last written byte waiting for end() (see QuicStream.tail). */
+const TAIL_HOLD_OPEN_MS = 2;
+const TAIL_HOLD_MS = 50;
 
 // ---- buffers: packets and stream reads are carved out of large slabs, each byte used once, so
 // nothing is overwritten while an asynchronous send or a pushed chunk still refers to it.
@@ -421,6 +424,16 @@ function streamError(e: Error, dir: 'read' | 'write'): Error {
  * RESET_STREAM) and STOP_SENDING when the peer has not finished.
  */
 export class QuicStream extends Duplex {
+  /**
+   * The last byte written is held back for a moment so that an end() soon after travels with
+   * data: our FIN then never goes alone. quiche (this version and current) counts a stream
+   * complete once its data is acknowledged, even when the FIN went alone in a zero-length frame
+   * still in flight; the stream is then collected and a lost FIN is never resent, leaving the
+   * peer waiting forever. The held byte leaves with the next write, with end(), or after
+   * TAIL_HOLD_OPEN_MS (TAIL_HOLD_MS once the peer has finished sending).
+   */
+  private tail: Buffer | null = null;
+  private tailTimer: NodeJS.Timeout | null = null;
   private pending: Buffer | null = null;
   private pendingCb: ((e?: Error | null) => void) | null = null;
   private finCb: ((e?: Error | null) => void) | null = null;
@@ -489,22 +502,56 @@ export class QuicStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    if (this.tail) {
+      // The held byte goes first (no copy: quiche appends it to the stream's send buffer).
+      const t = this.tail;
+      this.tail = null;
+      const n = this.pending ? 0 : this.sendSome(t);
+      if (n < 0) return;
+      if (n < 1) this.queue(t);
+    }
     if (this.pending) {
       this.pending = Buffer.concat([this.pending, chunk]);
       this.pendingCb = cb;
       return;
     }
-    const n = this.sendSome(chunk);
+    let data = chunk;
+    if (data.length > 0) {
+      this.tail = data.subarray(data.length - 1);
+      data = data.subarray(0, data.length - 1);
+      this.armTail();
+    }
+    const n = data.length > 0 ? this.sendSome(data) : 0;
     if (n < 0) return;
     this.qc.schedule();
-    if (n === chunk.length) {
+    if (n === data.length) {
       cb();
       return;
     }
-    this.pending = n > 0 ? chunk.subarray(n) : chunk;
+    this.pending = n > 0 ? data.subarray(n) : data;
     this.pendingCb = cb;
     this.qc.blocked.add(this);
   }
+
+  private armTail(): void {
+    if (this.tailTimer) return; // already armed for an earlier byte: release is due sooner
+    // Briefly while the peer may still send (interactive traffic must not wait), longer once it
+    // has finished (what remains is a reply followed by our end()).
+    this.tailTimer = setTimeout(this.releaseTail, this.readEnded ? TAIL_HOLD_MS : TAIL_HOLD_OPEN_MS);
+    this.tailTimer.unref();
+  }
+
+  /** No end() followed in time: the held byte goes on its own after all. */
+  private readonly releaseTail = (): void => {
+    this.tailTimer = null;
+    if (!this.tail || this.finSent || this.destroyed) return;
+    const t = this.tail;
+    this.tail = null;
+    const n = this.pending ? 0 : this.sendSome(t);
+    if (n < 0) return;
+    if (n < 1) this.queue(t);
+    this.qc.schedule();
+  };
 
   override _final(cb: (e?: Error | null) => void): void {
     this.finCb = cb;
@@ -514,8 +561,24 @@ export class QuicStream extends Duplex {
 
   private trySendFin(): void {
     if (this.finSent || !this.finCb) return;
-    // quiche takes an empty FIN even without send capacity (it returns 0 either way).
-    if (this.sendSome(EMPTY, true) < 0) return;
+    const tail = this.tail ?? EMPTY;
+    let r: number | null;
+    try {
+      r = this.qc.conn.streamSend(this.id, tail, true);
+    } catch (e) {
+      this.destroy(streamError(e as Error, 'write'));
+      return;
+    }
+    if (r === null || r < tail.length) {
+      // No send capacity right now (quiche's Done, or part of the tail): wait with the writers.
+      if (r && this.tail) this.tail = this.tail.subarray(r);
+      this.qc.blocked.add(this);
+      this.qc.schedule();
+      return;
+    }
+    this.tail = null;
+    if (this.tailTimer) clearTimeout(this.tailTimer);
+    this.tailTimer = null;
     this.finSent = true;
     this.qc.blocked.delete(this);
     this.qc.schedule();
@@ -562,15 +625,19 @@ export class QuicStream extends Duplex {
         // an error or bytes that would be lost reset the stream, so the peer never takes a
         // truncated stream for a complete one.
         const clean = !err && !this.pending && this.writableLength === 0;
+        const tail = this.tail ?? EMPTY;
         try {
-          if (clean) qc.conn.streamSend(this.id, EMPTY, true);
-          else qc.conn.streamShutdown(this.id, Shutdown.Write, 0);
+          const r = clean ? qc.conn.streamSend(this.id, tail, true) : null;
+          if (r === null || r < tail.length) qc.conn.streamShutdown(this.id, Shutdown.Write, 0);
         } catch {
           /* stream already complete or reset */
         }
       }
       qc.schedule();
     }
+    if (this.tailTimer) clearTimeout(this.tailTimer);
+    this.tailTimer = null;
+    this.tail = null;
     this.pending = null;
     this.pendingCb = null;
     this.finCb = null;
@@ -814,3 +881,4 @@ export function bindQuicSocket(host: string, port: number): Promise<dgram.Socket
     });
   });
 }
+

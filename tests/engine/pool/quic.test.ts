@@ -10,7 +10,7 @@ import { freePort, randomData, sha256 } from '../../helpers/net';
 import { makePki, type TestPki } from '../../helpers/certs';
 import { ClientPool, CONTROL_ID, ServerPool } from '../../../engine/pool/pool';
 import { QuicClientTransport, QuicServerEndpoint, QuicServerTransport, quicSettings } from '../../../engine/pool/quic';
-import { dialQuic } from '../../../engine/pool/quic-driver';
+import { bindQuicSocket, dialQuic, makeConfig, QuicListener } from '../../../engine/pool/quic-driver';
 import { loadQuiche, QuicUnavailableError } from '../../../engine/pool/quic-native';
 import { ramTls, type ServerTls } from '../../../engine/tls/context';
 import { certFingerprint } from '../../../engine/tls/fingerprint';
@@ -220,6 +220,59 @@ describe('QUIC pool (type 1)', () => {
     // The old connection was closed by the server ("server stopped"); a new dial finds nobody.
     await assert.rejects(t.open(), /QUIC (handshake with 127\.0\.0\.1:\d+ timed out|connection closed by peer)/);
     t.close();
+  });
+});
+
+describe('QUIC over a lossy path', () => {
+  test('5 % of datagrams dropped each way: 100 request/response streams with half-close all complete intact', async () => {
+    const pair = await ramTls('lossy');
+    const server = await bindQuicSocket('127.0.0.1', 0);
+    const settings = quicSettings(5000, 256);
+    const cfg = makeConfig(settings, { certPem: pair.pem().cert, keyPem: pair.pem().key });
+    const listener = QuicListener.attach(server, {
+      config: () => cfg,
+      onConnection: (c) =>
+        c.on('stream', (st) => {
+          st.on('error', () => {});
+          st.pipe(st); // echo, then FIN after the peer's FIN
+        }),
+    }, 5000);
+    // A UDP relay that drops datagrams with a fixed-seed PRNG (reproducible loss pattern).
+    let seed = 12345;
+    const drop = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 100) < 5;
+    const relay = dgram.createSocket('udp4');
+    await new Promise<void>((r) => relay.bind(0, '127.0.0.1', () => r()));
+    let clientAddr: dgram.RemoteInfo | null = null;
+    relay.on('message', (m, r) => {
+      if (r.port === listener.port) {
+        if (clientAddr && !drop()) relay.send(m, clientAddr.port, clientAddr.address);
+      } else {
+        clientAddr = r;
+        if (!drop()) relay.send(m, listener.port, '127.0.0.1');
+      }
+    });
+    const c = await dialQuic({ host: '127.0.0.1', port: relay.address().port, serverName: null, settings, tls: {}, timeoutMs: 10000 });
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 100 }, async () => {
+          const s = await c.openStream(Uint8Array.of(0));
+          const data = randomData(16 * 1024);
+          const back = collect(s);
+          s.end(data);
+          let timer: NodeJS.Timeout | undefined;
+          const got = await Promise.race([
+            back,
+            new Promise<Buffer>((r) => (timer = setTimeout(() => r(Buffer.alloc(0)), 20000))),
+          ]).finally(() => clearTimeout(timer));
+          return got.length === data.length + 1 && sha256(got.subarray(1)) === sha256(data);
+        }),
+      );
+      assert.equal(results.filter(Boolean).length, 100);
+    } finally {
+      c.close('done');
+      listener.close();
+      relay.close();
+    }
   });
 });
 
