@@ -13,6 +13,8 @@ export interface Profile {
   streams: number[];
   /** Pool types to try (types that are not available are reported as skipped). */
   types: Array<0 | 1 | 2 | 3>;
+  /** TLS modes for the latency, footprint and time-to-ready sections (throughput always does 0 and 1). */
+  tls: Array<0 | 1>;
   latencyCount: number;
   concurrency: number[];
   udpRates: number[];
@@ -31,8 +33,9 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     tputRepeats: 1,
     streams: [1, 2],
     types: [0],
+    tls: [0],
     latencyCount: 40,
-    concurrency: [20, 50],
+    concurrency: [20],
     udpRates: [1000],
     udpSeconds: 0.5,
     udpSize: 1400,
@@ -46,6 +49,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     tputRepeats: 1,
     streams: [1, 8],
     types: [0, 1, 2, 3],
+    tls: [0, 1],
     latencyCount: 2000,
     concurrency: [1000, 9000],
     udpRates: [10_000, 50_000],
@@ -61,6 +65,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     tputRepeats: 3,
     streams: [1, 8],
     types: [0, 1, 2, 3],
+    tls: [0, 1],
     latencyCount: 2000,
     concurrency: [1000, 9000],
     udpRates: [10_000, 50_000],

@@ -32,7 +32,7 @@ export async function footprint(ctx: Ctx): Promise<Section> {
   section.rows.push(row('bare node', { serverRssMiB: round(bareRss, 1), clientRssMiB: round(bareRss, 1), serverCpuPct: round(bareCpu, 2), clientCpuPct: round(bareCpu, 2) }));
 
   for (const impl of ctx.impls) {
-    for (const tls of [0, 1] as const) {
+    for (const tls of ctx.profile.tls) {
       const label = `${impl.label} type 0 tls=${tls}`;
       ctx.log(`footprint: ${label}, settling ${p.settleMs / 1000} s and idling ${p.idleWindowMs / 1000} s`);
       let t: Tunnel;

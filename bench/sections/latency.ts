@@ -82,7 +82,7 @@ export async function latency(ctx: Ctx): Promise<Section> {
   const direct = await sequential(ctx.echo.port, n);
   section.rows.push(row('direct', direct.values));
   for (const impl of ctx.impls) {
-    for (const tls of [0, 1] as const) {
+    for (const tls of ctx.profile.tls) {
       const label = `${impl.label} type 0 tls=${tls}`;
       let t: Tunnel;
       try {

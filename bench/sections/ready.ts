@@ -70,7 +70,7 @@ export async function ready(ctx: Ctx): Promise<Section> {
   section.rows.push(row('bare node (direct)', summarise(bare), { detail: { samples: bare.map((x) => round(x, 1)) } }));
 
   for (const impl of ctx.impls) {
-    for (const tls of [0, 1] as const) {
+    for (const tls of ctx.profile.tls) {
       const label = `${impl.label} type 0 tls=${tls}`;
       const samples: number[] = [];
       let failure = '';
