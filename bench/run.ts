@@ -5,7 +5,9 @@
 //   --only=throughput,latency,concurrency,udp,footprint,ready   run some sections
 //   --out=FILE          where the JSON goes        --no-install  never apt-get iperf3/socat
 //   --builtin           built-in sender/receiver even when iperf3 is installed
-//   --profile           our processes run with --cpu-prof (profiles in bench/profiles/)
+//   --types=0,2  --tls=0  narrow the pool types / TLS modes tried
+//   --profile           our processes run with --cpu-prof (profiles in bench/profiles/; see
+//                       bench/profile-summary.ts)
 //   NODEPASS_BIN=/path/to/nodepass adds that binary's server and client as extra rows.
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -39,7 +41,7 @@ export interface BenchResult {
 }
 
 function parseArgs(argv: string[]) {
-  const o = { profile: 'quick' as Profile['name'], only: null as string[] | null, out: '', install: true, builtin: false, cpuProf: false };
+  const o = { profile: 'quick' as Profile['name'], only: null as string[] | null, out: '', install: true, builtin: false, cpuProf: false, types: null as number[] | null, tls: null as number[] | null };
   for (const a of argv) {
     if (a === '--quick' || a === '--full' || a === '--smoke') o.profile = a.slice(2) as Profile['name'];
     else if (a.startsWith('--only=')) o.only = a.slice(7).split(',').filter(Boolean);
@@ -47,9 +49,13 @@ function parseArgs(argv: string[]) {
     else if (a === '--no-install') o.install = false;
     else if (a === '--builtin') o.builtin = true;
     else if (a === '--profile') o.cpuProf = true;
+    else if (a.startsWith('--types=')) o.types = a.slice(8).split(',').map(Number);
+    else if (a.startsWith('--tls=')) o.tls = a.slice(6).split(',').map(Number);
     else throw new Error(`unknown option ${a} (expected --quick, --full, --smoke, --only=…, --out=…, --no-install, --builtin, --profile)`);
   }
   const known = ['throughput', 'latency', 'concurrency', 'udp', 'footprint', 'ready'];
+  if (o.types?.some((t) => ![0, 1, 2, 3].includes(t))) throw new Error(`--types=${o.types.join(',')}: expected pool types 0-3`);
+  if (o.tls?.some((t) => ![0, 1].includes(t))) throw new Error(`--tls=${o.tls.join(',')}: expected 0 and/or 1`);
   for (const s of o.only ?? []) if (!known.includes(s)) throw new Error(`--only=${s}: expected some of ${known.join(', ')}`);
   return o;
 }
@@ -70,7 +76,9 @@ function gitCommit(): string {
 
 export async function runBench(argv: string[]): Promise<{ result: BenchResult; file: string }> {
   const args = parseArgs(argv);
-  const profile = PROFILES[args.profile];
+  const profile: Profile = { ...PROFILES[args.profile] };
+  if (args.types) profile.types = args.types as Profile['types'];
+  if (args.tls) profile.tls = profile.tputTls = args.tls as Profile['tls'];
   const started = Date.now();
   if (args.cpuProf) {
     const dir = path.join(ROOT, 'bench/profiles');

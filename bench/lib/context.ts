@@ -13,8 +13,9 @@ export interface Profile {
   streams: number[];
   /** Pool types to try (types that are not available are reported as skipped). */
   types: Array<0 | 1 | 2 | 3>;
-  /** TLS modes for the latency, footprint and time-to-ready sections (throughput always does 0 and 1). */
+  /** TLS modes for the latency, footprint and time-to-ready sections, and for throughput. */
   tls: Array<0 | 1>;
+  tputTls: Array<0 | 1>;
   latencyCount: number;
   concurrency: number[];
   udpRates: number[];
@@ -34,6 +35,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     streams: [1, 2],
     types: [0],
     tls: [0],
+    tputTls: [0, 1],
     latencyCount: 40,
     concurrency: [20],
     udpRates: [1000],
@@ -50,6 +52,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     streams: [1, 8],
     types: [0, 1, 2, 3],
     tls: [0, 1],
+    tputTls: [0, 1],
     latencyCount: 2000,
     concurrency: [1000, 9000],
     udpRates: [10_000, 50_000],
@@ -66,6 +69,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     streams: [1, 8],
     types: [0, 1, 2, 3],
     tls: [0, 1],
+    tputTls: [0, 1],
     latencyCount: 2000,
     concurrency: [1000, 9000],
     udpRates: [10_000, 50_000],

@@ -114,7 +114,8 @@ export class Tunnel {
 function fatal(p: Proc): Promise<never> {
   return new Promise((_, reject) => {
     const check = (l: string) => {
-      if (FATAL.test(l)) reject(new Error(`${p.label}: ${l.replace(/^\S+ \S+\s+\S+\s+/, '')}`));
+      // (A crash prints its stack and the source line after the message: report the message.)
+      if (FATAL.test(l) && !/^\s|throw /.test(l)) reject(new Error(`${p.label}: ${l.replace(/^\d{4}-\d\d-\d\d \S+\s+\S+\s+/, '')}`));
     };
     p.lines.forEach(check);
     p.onLine(check);

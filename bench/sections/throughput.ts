@@ -177,7 +177,7 @@ export async function throughput(ctx: Ctx): Promise<Section> {
 
     for (const impl of ctx.impls) {
       for (const type of p.types) {
-        for (const tls of [0, 1] as const) {
+        for (const tls of p.tputTls) {
           const label = `${impl.label} type ${type} tls=${tls}`;
           let t: Tunnel;
           try {
