@@ -20,7 +20,9 @@ function walk(dir, out = []) {
   return out;
 }
 
-const all = walk(path.join(root, 'tests')).filter((f) => !f.includes(`${path.sep}e2e${path.sep}`) && !f.includes(`${path.sep}renderer${path.sep}`));
+// tests/e2e (Playwright) and tests/renderer (Vitest) have their own runners.
+const skip = [path.join(root, 'tests', 'e2e') + path.sep, path.join(root, 'tests', 'renderer') + path.sep];
+const all = walk(path.join(root, 'tests')).filter((f) => !skip.some((s) => f.startsWith(s)));
 const files = only.length > 0 ? all.filter((f) => only.some((o) => f.includes(o))) : all;
 if (files.length === 0) {
   console.error('test: no test files found under tests/');
@@ -30,7 +32,7 @@ console.log(`test: ${files.length} node test files`);
 const t0 = Date.now();
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files.map((f) => path.relative(root, f))],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', '--test-force-exit', '--test-reporter=spec', ...files.map((f) => path.relative(root, f))],
   { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 console.log(`test: node suites finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

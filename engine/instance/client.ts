@@ -218,7 +218,8 @@ export class Client extends TunnelCore {
       control = await pool.outgoingGet(CONTROL_ID, this.env.handshakeTimeoutMs);
     } catch {
       pool.close();
-      return 'commonStart: setControlConn: handshake timeout';
+      const why = pool.lastDialError ? `: pooled connections failed: ${pool.lastDialError}` : '';
+      return `commonStart: setControlConn: handshake timeout${why}`;
     }
     if (this.stopped) {
       control.close();
@@ -241,11 +242,9 @@ export class Client extends TunnelCore {
         udp: (s, sess) => (c.noudp ? undefined : this.onUdpSignal(s, sess)),
       },
     });
-    this.session = null;
-    this.logger.info(`Marking tunnel handshake as complete in ${Date.now() - started}ms`);
-    session.start();
     this.currentSession = session;
-
+    this.logger.info(`Marking tunnel handshake as complete in ${Date.now() - started}ms`);
+    // Flow `+`: listen on the target before the first ping, so the first CHECK_POINT means ready.
     if (offer.flow === '+') {
       try {
         await this.bindTargets();
@@ -255,6 +254,7 @@ export class Client extends TunnelCore {
     } else {
       await this.unbindTargets();
     }
+    session.start();
     void Promise.race([session.verified, session.done]).then(() => {
       if (!session.isEnded) {
         this.publishSession(session);

@@ -81,7 +81,7 @@ export class PoolConn {
     this.earlyBytes = 0;
     // Errors after the hand-over are the new owner's; until it attaches a listener, swallow them.
     if (this.stream.listenerCount('error') === 0) this.stream.on('error', () => {});
-    return { stream: this.stream, head, ended: this.ended };
+    return { stream: this.stream, head, ended: this.ended || this.stream.readableEnded };
   }
 
   close(): void {
@@ -359,6 +359,8 @@ export class ClientPool extends BasePool {
   private timer: NodeJS.Timeout | null = null;
   private ready = false;
   private dialFailures = 0;
+  /** The most recent reason a pooled stream could not be opened (for error messages). */
+  lastDialError: string | null = null;
 
   constructor(
     private readonly transport: ClientTransport,
@@ -460,6 +462,7 @@ export class ClientPool extends BasePool {
     } catch (e) {
       this.inflight--;
       this.dialFailures++;
+      this.lastDialError = (e as Error).message;
       this.opts.onDialError?.(e as Error);
       return false;
     }

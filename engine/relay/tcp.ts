@@ -146,11 +146,13 @@ export function relay(a: Duplex, b: Duplex, opts: RelayOptions): Promise<string>
 
     if (opts.aHead && opts.aHead.length > 0) onAData(opts.aHead);
     if (opts.bHead && opts.bHead.length > 0) onBData(opts.bHead);
-    if (opts.aEnded) {
+    // A paused stream still emits a pending 'end' (Node schedules it on EOF); if that happened
+    // before our listener was attached, readableEnded is the only trace of it.
+    if (opts.aEnded || a.readableEnded) {
       aEnded = true;
       b.end();
     } else a.resume();
-    if (opts.bEnded) {
+    if (opts.bEnded || b.readableEnded) {
       bEnded = true;
       a.end();
     } else b.resume();
