@@ -2,6 +2,7 @@
 // The master (ours and the Go one) reads these lines, so the format is exact; colours are on as in
 // NodePass unless NO_COLOR is set. Every record also goes to listeners as an object.
 
+import { writeSync } from 'node:fs';
 import type { LogLevel } from '../url/model';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error' | 'event';
@@ -80,7 +81,38 @@ export class Logger {
   }
 }
 
-/** Writes lines to stdout the way NodePass does (one write per line). */
+// Lines logged during one turn of the event loop go out as one write at its end: a write to a
+// pipe is a synchronous syscall in Node, and a busy tunnel logs several lines per connection,
+// which would otherwise sit on the path of every connection. Nothing is held across turns, and
+// whatever is pending when the process exits (process.exit, a fatal error) is written first.
+let pending = '';
+let flushScheduled = false;
+
+function flushStdout(): void {
+  flushScheduled = false;
+  const text = pending;
+  pending = '';
+  if (text !== '') process.stdout.write(text);
+}
+
+let exitHooked = false;
+
+/** Writes lines to stdout in NodePass's format, one write per event-loop turn. */
 export function stdoutSink(record: LogRecord): void {
-  process.stdout.write(record.line + '\n');
+  pending += record.line + '\n';
+  if (flushScheduled) return;
+  flushScheduled = true;
+  setImmediate(flushStdout);
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once('exit', () => {
+      if (pending === '') return;
+      try {
+        writeSync(1, pending);
+      } catch {
+        // stdout is gone; nothing left to tell
+      }
+      pending = '';
+    });
+  }
 }

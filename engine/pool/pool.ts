@@ -93,6 +93,9 @@ type Waiter = { resolve: (c: PoolConn | null) => void; timer: NodeJS.Timeout };
 
 export class PoolTimeoutError extends Error {}
 
+/** The most pooled streams a client opens at once on demand (the window of ClientPool.topUp). */
+const MAX_OPENING = 32;
+
 abstract class BasePool {
   /** Insertion-ordered: iteration order is the FIFO of idle IDs. */
   protected readonly idle = new Map<string, PoolConn>();
@@ -359,6 +362,8 @@ export class ClientPool extends BasePool {
   private timer: NodeJS.Timeout | null = null;
   private ready = false;
   private dialFailures = 0;
+  /** Opens allowed in flight at once by topUp (see there). */
+  private window = 2;
   /** The most recent reason a pooled stream could not be opened (for error messages). */
   lastDialError: string | null = null;
 
@@ -413,13 +418,24 @@ export class ClientPool extends BasePool {
   }
 
   /** Opens streams until idle + in flight reaches capacity (on demand, between ticks). */
+  /**
+   * Opens streams until idle + in flight reaches capacity (on demand, between ticks), with at
+   * most `window` opens in flight. The window starts small and grows by one per stream opened
+   * (slow start): 63 TLS handshakes started at once would all finish late, together, while the
+   * first user waits for any one of them; opened a few at a time, the first is ready at once.
+   */
   private topUp(): void {
     if (!this.ready || this.closed) return;
     // Back off from on-demand dialling while the server is refusing; the tick still retries.
     if (this.dialFailures > 3) return;
-    let need = this.capacity - this.idle.size - this.inflight;
-    while (need-- > 0) void this.openOne();
+    let need = Math.min(this.capacity - this.idle.size - this.inflight, this.window - this.inflight);
+    while (need-- > 0) void this.openOne().then(this.afterOpen);
   }
+
+  private readonly afterOpen = (ok: boolean): void => {
+    if (ok && this.window < MAX_OPENING) this.window++;
+    this.topUp();
+  };
 
   protected override taken(): void {
     this.topUp();
