@@ -82,6 +82,7 @@ export async function concurrency(ctx: Ctx): Promise<Section> {
       { key: 'seconds', label: 'open all s', digits: 3 },
       { key: 'serverKiB', label: 'server KiB/conn', digits: 1 },
       { key: 'clientKiB', label: 'client KiB/conn', digits: 1 },
+      { key: 'cpuMs', label: 'CPU ms/conn', digits: 3 },
     ],
     rows: [],
     notes: [`${WINDOW} connects in flight at most; a connection counts once its byte is echoed; deadline ${DEADLINE_MS / 1000} s`],
@@ -95,7 +96,7 @@ export async function concurrency(ctx: Ctx): Promise<Section> {
     const label = `direct ${n}`;
     ctx.log(`concurrency: ${label}`);
     const h = await openMany(ctx.echo.port, n);
-    section.rows.push(row(label, { success: round((100 * h.ok) / n, 2), seconds: round(h.seconds, 3), serverKiB: null, clientKiB: null }));
+    section.rows.push(row(label, { success: round((100 * h.ok) / n, 2), seconds: round(h.seconds, 3), serverKiB: null, clientKiB: null, cpuMs: null }));
     await closeAll(h.sockets);
   }
   for (const impl of ctx.impls) {
@@ -113,7 +114,9 @@ export async function concurrency(ctx: Ctx): Promise<Section> {
         const s0 = t.server.rssKiB() ?? 0;
         const c0 = t.client.rssKiB() ?? 0;
         ctx.log(`concurrency: ${label}`);
+        const cpu0 = t.cpuSeconds();
         const h = await openMany(t.entryPort, n);
+        const cpu = t.cpuSeconds() - cpu0;
         await sleep(500);
         const s1 = t.server.rssKiB() ?? 0;
         const c1 = t.client.rssKiB() ?? 0;
@@ -121,7 +124,7 @@ export async function concurrency(ctx: Ctx): Promise<Section> {
         section.rows.push(
           row(
             label,
-            { success: round((100 * h.ok) / n, 2), seconds: round(h.seconds, 3), serverKiB: per(s0, s1), clientKiB: per(c0, c1) },
+            { success: round((100 * h.ok) / n, 2), seconds: round(h.seconds, 3), serverKiB: per(s0, s1), clientKiB: per(c0, c1), cpuMs: h.ok > 0 ? round((cpu * 1000) / h.ok, 3) : null },
             { note: h.failed > 0 ? `${h.failed} failed, last: ${h.lastError}` : undefined, detail: { rssKiB: { server: [s0, s1], client: [c0, c1] } } },
           ),
         );

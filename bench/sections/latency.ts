@@ -74,13 +74,14 @@ export async function latency(ctx: Ctx): Promise<Section> {
       { key: 'max', label: 'max', digits: 2 },
       { key: 'over50', label: '> 50 ms', digits: 0 },
       { key: 'failed', label: 'failed', digits: 0 },
+      { key: 'cpuMs', label: 'CPU ms/conn', digits: 3 },
     ],
     rows: [],
     notes: [],
   };
   ctx.log(`latency: direct, ${n} connections`);
   const direct = await sequential(ctx.echo.port, n);
-  section.rows.push(row('direct', direct.values));
+  section.rows.push(row('direct', { ...direct.values, cpuMs: null }));
   for (const impl of ctx.impls) {
     for (const tls of ctx.profile.tls) {
       const label = `${impl.label} type 0 tls=${tls}`;
@@ -96,8 +97,10 @@ export async function latency(ctx: Ctx): Promise<Section> {
         await new Promise((r) => setTimeout(r, 500));
         await sequential(t.entryPort, Math.min(50, n)); // warm-up
         ctx.log(`latency: ${label}, ${n} connections`);
+        const cpu0 = t.cpuSeconds();
         const r = await sequential(t.entryPort, n);
-        section.rows.push(row(label, r.values, r.values.failed ? { note: `last failure: ${r.lastError}` } : {}));
+        const cpuMs = round(((t.cpuSeconds() - cpu0) * 1000) / n, 3);
+        section.rows.push(row(label, { ...r.values, cpuMs }, r.values.failed ? { note: `last failure: ${r.lastError}` } : {}));
       } finally {
         await t.stop();
       }

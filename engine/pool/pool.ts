@@ -93,8 +93,6 @@ type Waiter = { resolve: (c: PoolConn | null) => void; timer: NodeJS.Timeout };
 
 export class PoolTimeoutError extends Error {}
 
-/** The most pooled streams a client opens at once on demand (the window of ClientPool.topUp). */
-const MAX_OPENING = 32;
 
 abstract class BasePool {
   /** Insertion-ordered: iteration order is the FIFO of idle IDs. */
@@ -208,9 +206,13 @@ abstract class BasePool {
       this.idle.delete(id);
       this.onChange?.();
       this.taken();
+      // The peer used our last idle stream: a burst is on, grow so the next ones are waiting.
+      if (this.idle.size === 0) this.wantMore();
       return Promise.resolve(conn);
     }
     if (this.closed) return Promise.reject(new PoolTimeoutError(`OutgoingGet: pool closed`));
+    // The peer is ahead of us (it named a stream we have not filed yet): grow as well.
+    this.wantMore();
     const previous = this.outgoingWaiters.get(id);
     if (previous) {
       clearTimeout(previous.timer);
@@ -420,9 +422,10 @@ export class ClientPool extends BasePool {
   /** Opens streams until idle + in flight reaches capacity (on demand, between ticks). */
   /**
    * Opens streams until idle + in flight reaches capacity (on demand, between ticks), with at
-   * most `window` opens in flight. The window starts small and grows by one per stream opened
-   * (slow start): 63 TLS handshakes started at once would all finish late, together, while the
-   * first user waits for any one of them; opened a few at a time, the first is ready at once.
+   * most `window` opens in flight. The window starts at 2 and grows by one per stream opened
+   * (slow start, so it soon stops mattering): 63 TLS handshakes started at once would all finish
+   * late, together, while the first user waits for any one of them; opened a few at a time, the
+   * first is ready at once.
    */
   private topUp(): void {
     if (!this.ready || this.closed) return;
@@ -433,7 +436,7 @@ export class ClientPool extends BasePool {
   }
 
   private readonly afterOpen = (ok: boolean): void => {
-    if (ok && this.window < MAX_OPENING) this.window++;
+    if (ok) this.window++;
     this.topUp();
   };
 
