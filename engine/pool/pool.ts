@@ -440,14 +440,29 @@ export class ClientPool extends BasePool {
     this.topUp();
   };
 
-  protected override taken(): void {
+  // A stream was just taken for a user: the replacement is dialled at the end of this turn of
+  // the event loop, after the work that user is waiting for (the target dial) has started, and
+  // one top-up serves every stream taken in the same turn.
+  private topUpScheduled = false;
+  private readonly scheduledTopUp = (): void => {
+    this.topUpScheduled = false;
     this.topUp();
+  };
+
+  private scheduleTopUp(): void {
+    if (this.topUpScheduled) return;
+    this.topUpScheduled = true;
+    setImmediate(this.scheduledTopUp);
+  }
+
+  protected override taken(): void {
+    this.scheduleTopUp();
   }
 
   protected override wantMore(): void {
     // The pool ran dry under load: grow towards max so the next burst finds streams waiting.
     if (this.capacity < this.max) this.capacity++;
-    this.topUp();
+    this.scheduleTopUp();
   }
 
   private async openOne(): Promise<boolean> {
