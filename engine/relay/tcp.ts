@@ -25,7 +25,7 @@
 //    compares a byte count.
 
 import type net from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 
 export interface RelayCounters {
   /** Bytes read from side A (the user- or target-facing socket). */
@@ -95,8 +95,20 @@ function isFast(s: Duplex): s is FastSocket {
   return PUMP in s;
 }
 
+/** Marks a socket created with `fastReadOptions()` (dial.ts does it right after net.connect). */
 export function markFast(s: net.Socket): void {
   (s as FastSocket)[PUMP] = null;
+  s.pause = pauseLikeAnyOther;
+}
+
+// Node stops reading an onread socket outright when it is paused, where an ordinary paused socket
+// goes on reading into its buffer up to the high-water mark. Keep the ordinary behaviour: the
+// pool pauses a stream when it hands it over, and the user's first bytes should already be read
+// when the relay starts, not wait for another turn of the event loop. (Backpressure still stops
+// reading: a push over the high-water mark, or a pump's write that returns false, does that.)
+function pauseLikeAnyOther(this: net.Socket): net.Socket {
+  Duplex.prototype.pause.call(this);
+  return this;
 }
 
 // ---- one direction ---------------------------------------------------------------------------
