@@ -10,11 +10,13 @@
 //  - no allocation, copy or closure per chunk: listeners are created once per relay, counters
 //    are plain additions (the caller's RelayCounters is called once per chunk, nothing else);
 //  - big reads into reused memory: a socket we dialled can be created with `fastReadOptions()`
-//    (net's `onread`), and its pump then reads straight into one buffer of its own, reused for
-//    as long as each write hands its bytes to the kernel at once (checked with writableLength;
-//    when a write is left queued, that buffer belongs to the write and the pump takes a new
-//    one). Sockets we accepted cannot take `onread` (net.Server has no such option), nor can
-//    TLS sockets; they use ordinary 'data' events;
+//    (net's `onread`), and once a transfer turns out to be bulk its pump reads straight into
+//    a 256 KiB buffer of its own. When the write of those bytes finishes at once (a plain
+//    socket, usually) the next read goes into the same buffer; when the write stays queued
+//    (TLS finishes a turn later) the buffer is lent to it and comes back when the write calls
+//    back, so a few buffers take turns and nothing is allocated per read. Sockets we accepted
+//    cannot take `onread` (net.Server has no such option), nor can TLS sockets; they use
+//    ordinary 'data' events;
 //  - coalesced writes: a burst of large chunks delivered in one turn of the event loop (TLS
 //    hands out 16 KiB records one by one; libuv reads several 64 KiB chunks per wake-up) goes
 //    to the kernel as one writev at the end of the turn instead of a syscall per chunk. Small
@@ -114,8 +116,6 @@ function pauseLikeAnyOther(this: net.Socket): net.Socket {
 // ---- one direction ---------------------------------------------------------------------------
 
 class Pump {
-  /** This pump's read buffer (onread sources), allocated once a read fills the shared one. */
-  private own: Buffer | null = null;
   private corked = false;
   private readonly fast: boolean;
 
@@ -173,17 +173,34 @@ class Pump {
     let ok: boolean;
     if (buf === SHARED) {
       // The shared buffer is never lent out: copy. A read that filled it means a bulk transfer,
-      // so the next reads go to a buffer of our own.
+      // so the next reads go to buffers of our own.
       ok = this.dst.write(Buffer.from(buf.subarray(0, n)));
-      if (n === SHARED.length && !this.own) this.own = Buffer.allocUnsafe(OWN_BUFFER);
+      if (n === SHARED.length) this.bulk = true;
     } else {
-      ok = this.dst.write(buf.subarray(0, n));
-      // Still queued in the destination: those bytes are the write's now.
-      if (this.dst.writableLength > 0) this.own = Buffer.allocUnsafe(OWN_BUFFER);
+      ok = this.dst.write(buf.subarray(0, n), this.written);
+      if (this.dst.writableLength === 0) {
+        // Already in the kernel (the usual case for a plain socket): read into it again.
+        this.lent.push(null);
+        handoff = buf;
+        return ok;
+      }
+      // The destination owns these bytes until it calls back; then the buffer is ours again.
+      this.lent.push(buf);
     }
-    handoff = this.own ?? SHARED;
+    handoff = this.bulk ? (this.spare.pop() ?? Buffer.allocUnsafe(OWN_BUFFER)) : SHARED;
     return ok;
   }
+
+  /** Per write in flight, oldest first (writes call back in order): its buffer, if lent. */
+  private readonly lent: Array<Buffer | null> = [];
+  /** Buffers whose writes are done, ready for the next reads. */
+  private readonly spare: Buffer[] = [];
+  private bulk = false;
+
+  private readonly written = (): void => {
+    const b = this.lent.shift();
+    if (b && this.spare.length < 2) this.spare.push(b);
+  };
 }
 
 function errText(e: Error & { code?: string }): string {
