@@ -11,7 +11,11 @@ const t0 = Date.now();
 rmSync(path.join(out, 'engine'), { recursive: true, force: true });
 
 await build({
-  entryPoints: { cli: path.join(root, 'engine/cli.ts') },
+  entryPoints: {
+    cli: path.join(root, 'engine/cli.ts'),
+    // The master runs each instance in a worker thread from this file (engine/master/runner-worker.ts).
+    'instance-worker': path.join(root, 'engine/master/worker.ts'),
+  },
   outdir: path.join(out, 'engine'),
   bundle: true,
   splitting: true,

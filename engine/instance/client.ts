@@ -115,7 +115,9 @@ export class Client extends TunnelCore {
   }
 
   /** Hook for the UDP relay in single-end mode. */
-  protected onSingleUdp(_sock: dgram.Socket): void {}
+  protected onSingleUdp(sock: dgram.Socket): void {
+    this.udp.singleEnd(sock);
+  }
 
   private async runSingle(): Promise<void> {
     this.setState('running');
@@ -134,6 +136,8 @@ export class Client extends TunnelCore {
       this.stats.ping = ping;
       this.logger.event(checkPointLine(this.stats.snapshot()));
     };
+    // NodePass reports once at start, then every interval.
+    void probe();
     this.probeTimer = setInterval(() => void probe(), this.env.reportIntervalMs);
     await new Promise<void>((resolve) => this.abort.signal.addEventListener('abort', () => resolve(), { once: true }));
   }
@@ -149,8 +153,9 @@ export class Client extends TunnelCore {
       const msg = `Client error: ${reason}`;
       this.logger.error(msg);
       this.setState('error', msg);
-      // A session that ran for a while earns a fresh fast retry.
-      if (Date.now() - started > 10_000) backoff.reset();
+      // A session that was healthy for a while earns a fresh fast retry; one that fails right
+      // after the handshake (a verification loop, say) keeps backing off.
+      if (Date.now() - started > 3_000) backoff.reset();
       await sleep(backoff.next(), this.abort.signal);
       if (this.stopped) return;
       this.logger.info(this.startLine('Client restart'));
@@ -234,6 +239,7 @@ export class Client extends TunnelCore {
       tls: tlsCode,
       ownFingerprint: null,
       ourPeer,
+      features: (offer.features ?? []).filter((f) => OUR_FEATURES.includes(f)),
       env: this.env,
       logger: this.logger,
       stats: this.stats,
@@ -306,10 +312,14 @@ export class Client extends TunnelCore {
   }
 
   /** Hook for the UDP relay (flow `+`): datagrams arriving on the target address. */
-  protected onTargetUdp(_sock: dgram.Socket): void {}
+  protected onTargetUdp(sock: dgram.Socket): void {
+    this.udp.ingress(sock, () => this.waitSession(this.env.poolGetTimeoutMs));
+  }
 
   /** Hook for the UDP relay (egress on a `udp` signal). */
-  protected onUdpSignal(_s: Signal, _session: Session): void {}
+  protected onUdpSignal(s: Signal, session: Session): void {
+    this.udp.egress(s, session);
+  }
 
   private async unbindTargets(): Promise<void> {
     await closeServer(this.targetServer);

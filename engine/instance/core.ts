@@ -7,11 +7,13 @@ import type { EnvConfig } from '../url/env';
 import { goDuration, type TunnelConfig } from '../url/model';
 import { isLoopbackIP, isUnspecifiedIP } from '../url/ip';
 import { DnsCache } from '../relay/dns';
+import { RateLimiter } from '../relay/rate';
 import { Targets } from '../relay/targets';
 import { Forwarder } from './forward';
 import type { Logger } from './logger';
 import type { Session } from './session';
 import { Stats, type StatsSnapshot } from './stats';
+import { UdpForwarder } from './udp';
 
 export interface CoreOptions {
   cfg: TunnelConfig;
@@ -43,6 +45,9 @@ export abstract class TunnelCore extends EventEmitter<CoreEvents> {
   readonly dns: DnsCache;
   readonly targets: Targets;
   readonly forwarder: Forwarder;
+  /** `rate` (§7.6): one limiter for every user/target socket of the instance; null = unlimited. */
+  readonly rate: RateLimiter | null;
+  readonly udp: UdpForwarder;
   readonly version: string;
   protected session: Session | null = null;
   private sessionWaiters: Array<(s: Session | null) => void> = [];
@@ -63,7 +68,17 @@ export abstract class TunnelCore extends EventEmitter<CoreEvents> {
     this.targets = new Targets(o.cfg.targets, this.dns, o.cfg.dial, (e) =>
       this.logger.error(`dialWithRotation: fallback to system auto due to dialer failure: ${e.message}`),
     );
-    this.forwarder = new Forwarder(o.cfg, o.env, o.logger, this.stats, this.targets, this.active);
+    this.rate = RateLimiter.fromMbps(o.cfg.rateMbps);
+    this.forwarder = new Forwarder(o.cfg, o.env, o.logger, this.stats, this.targets, this.active, this.rate);
+    this.udp = new UdpForwarder({
+      cfg: o.cfg,
+      env: o.env,
+      logger: o.logger,
+      stats: this.stats,
+      targets: this.targets,
+      rate: this.rate,
+      active: this.active,
+    });
     const every = o.statsIntervalMs ?? 0;
     if (every > 0) {
       this.statsTimer = setInterval(() => this.emit('stats', { ...this.stats.snapshot(), time: Date.now() }), Math.max(250, every));
@@ -167,6 +182,7 @@ export abstract class TunnelCore extends EventEmitter<CoreEvents> {
     if (this.statsTimer) clearInterval(this.statsTimer);
     for (const w of this.sessionWaiters.splice(0)) w(null);
     await this.teardown();
+    this.udp.closeAll();
     for (const s of this.active) s.destroy();
     this.active.clear();
     this.setState('stopped');

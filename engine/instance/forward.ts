@@ -10,6 +10,7 @@ import { joinHostPort } from '../url/ip';
 import { relay, type RelayOptions } from '../relay/tcp';
 import { anyBlocked, sniffBlocked, type Prefetched } from '../relay/block';
 import { proxyV1Header } from '../relay/proxy';
+import { limitStream, type RateLimiter } from '../relay/rate';
 import type { Targets } from '../relay/targets';
 import type { Signal } from '../wire/signal';
 import type { Logger } from './logger';
@@ -43,14 +44,18 @@ export class Forwarder {
     readonly stats: Stats,
     readonly targets: Targets,
     private readonly active: Set<Duplex>,
+    private readonly rate: RateLimiter | null = null,
   ) {}
 
-  /** Relays and keeps both streams in the instance's active set meanwhile (stop() ends them). */
+  /**
+   * Relays and keeps both streams in the instance's active set meanwhile (stop() ends them).
+   * `a` is always the user- or target-facing socket, the one `rate` applies to.
+   */
   private async pipe(a: Duplex, b: Duplex, opts: RelayOptions): Promise<string> {
     this.active.add(a);
     this.active.add(b);
     try {
-      return await relay(a, b, opts);
+      return await relay(limitStream(a, this.rate), b, opts);
     } finally {
       this.active.delete(a);
       this.active.delete(b);

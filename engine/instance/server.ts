@@ -27,6 +27,8 @@ interface Current {
   pool: ServerPool;
   transport: ServerTransport;
   session: Session | null;
+  /** Wire extensions agreed with this client (empty for a Go NodePass). */
+  features: string[];
 }
 
 /** Transports other than TCP register here (QUIC, WebSocket, HTTP/2). */
@@ -145,7 +147,9 @@ export class Server extends TunnelCore {
   }
 
   /** Hook for the UDP relay (reverse mode): datagrams arriving on the target address. */
-  protected onTargetUdp(_sock: dgram.Socket): void {}
+  protected onTargetUdp(sock: dgram.Socket): void {
+    this.udp.ingress(sock, () => this.waitSession(this.env.poolGetTimeoutMs));
+  }
 
   private async unbindTargets(): Promise<void> {
     await closeServer(this.targetServer);
@@ -194,7 +198,8 @@ export class Server extends TunnelCore {
     sock.resume();
   }
 
-  private async serveHandshake(sock: net.Socket, initial: Buffer | null): Promise<void> {
+  /** Serves one tunnel handshake (also called by transports that share the port with it). */
+  async serveHandshake(sock: net.Socket, initial: Buffer | null): Promise<void> {
     const peer = joinHostPort(normaliseIp(sock.remoteAddress ?? ''), sock.remotePort ?? 0);
     let head;
     try {
@@ -224,7 +229,7 @@ export class Server extends TunnelCore {
     if (old) {
       this.logger.warn(`Tunnel session replaced by a new handshake from ${clientIp}`);
       this.current = null;
-      old.session?.end('replaced by a new handshake');
+      old.session?.end('replaced by a new handshake', true);
       old.pool.close();
       old.transport.close();
     }
@@ -246,7 +251,7 @@ export class Server extends TunnelCore {
     const pool = new ServerPool({ max: c.max, clientIp: c.type === 2 ? '' : clientIp });
     const transport = this.makeTransport(pool);
     if (c.type === 0 && this.tlsCode === 0) pool.idleDataHook = (conn) => this.sniffIdle(conn);
-    const cur: Current = { pool, transport, session: null };
+    const cur: Current = { pool, transport, session: null, features: ourPeer ? features : [] };
     this.current = cur;
     this.stats.poolSource = () => (this.current ? this.current.pool.active() : 0);
     this.logger.info('Getting tunnel pool ready...');
@@ -289,6 +294,7 @@ export class Server extends TunnelCore {
       tls: this.tlsCode,
       ownFingerprint: this.tls ? () => this.tls!.fingerprint() : null,
       ourPeer,
+      features: cur.features,
       env: this.env,
       logger: this.logger,
       stats: this.stats,
@@ -308,21 +314,33 @@ export class Server extends TunnelCore {
     });
     const end = await session.done;
     this.clearSession(session);
-    if (this.current === cur) this.failSession(cur, `${end.message}`);
+    if (this.current === cur) this.failSession(cur, end.message, end.peerGone);
   }
 
   /** Hook for the UDP relay (egress on a `udp` signal). */
-  protected onUdpSignal(_s: import('../wire/signal').Signal, _session: Session): void {}
+  protected onUdpSignal(s: import('../wire/signal').Signal, session: Session): void {
+    this.udp.egress(s, session);
+  }
 
-  private failSession(cur: Current, reason: string): void {
+  /**
+   * A session is over. When the client simply went away the server is not broken: it says so at
+   * WARN and waits (NodePass logs `Server error:` and its master flags the instance as failed
+   * every time a client restarts). Failures of the session itself stay errors.
+   */
+  private failSession(cur: Current, reason: string, peerGone = false): void {
     this.current = null;
-    cur.session?.end(reason);
+    cur.session?.end(reason, peerGone);
     cur.pool.close();
     cur.transport.close();
     if (this.stopped) return;
-    const msg = `Server error: ${reason}`;
-    this.logger.error(msg);
-    this.setState('error', msg);
+    if (peerGone) {
+      this.logger.warn(`Tunnel session ended: ${reason}`);
+      this.setState('waiting', `tunnel session ended: ${reason}`);
+    } else {
+      const msg = `Server error: ${reason}`;
+      this.logger.error(msg);
+      this.setState('error', msg);
+    }
     this.logger.info('Pending tunnel handshake...');
   }
 

@@ -32,6 +32,8 @@ export interface SessionOptions {
   /** Server: fingerprint of the certificate it serves. */
   ownFingerprint: (() => string) | null;
   ourPeer: boolean;
+  /** Wire extensions both peers agreed on in the handshake (empty with a Go NodePass). */
+  features?: readonly string[];
   env: EnvConfig;
   logger: Logger;
   stats: Stats;
@@ -40,8 +42,19 @@ export interface SessionOptions {
   maxLine?: number;
 }
 
-/** Ends a session; the message is what `Server error:` / `Client error:` reports. */
-export class SessionEnd extends Error {}
+/**
+ * Why a session ended; the message is what `Server error:` / `Client error:` reports. `peerGone`
+ * marks the ordinary end of a session (the peer closed, stopped answering or was replaced) as
+ * opposed to a failure (verification, timeouts while setting up).
+ */
+export class SessionEnd extends Error {
+  constructor(
+    message: string,
+    readonly peerGone: boolean,
+  ) {
+    super(message);
+  }
+}
 
 export class Session extends EventEmitter {
   readonly pool: TunnelPool;
@@ -86,15 +99,20 @@ export class Session extends EventEmitter {
       splitter.push(chunk);
     });
     if (claimed.head) splitter.push(claimed.head);
-    this.control.on('end', () => this.end('commonQueue: readBytes failed: EOF'));
-    this.control.on('close', () => this.end('commonQueue: control connection closed'));
-    this.control.on('error', (e: Error) => this.end(`commonQueue: readBytes failed: ${e.message}`));
-    if (claimed.ended) queueMicrotask(() => this.end('commonQueue: readBytes failed: EOF'));
+    this.control.on('end', () => this.end('commonQueue: readBytes failed: EOF', true));
+    this.control.on('close', () => this.end('commonQueue: control connection closed', true));
+    this.control.on('error', (e: Error) => this.end(`commonQueue: readBytes failed: ${e.message}`, true));
+    if (claimed.ended) queueMicrotask(() => this.end('commonQueue: readBytes failed: EOF', true));
     this.control.resume();
   }
 
   get env(): EnvConfig {
     return this.opts.env;
+  }
+
+  /** Whether both peers agreed on a wire extension (e.g. `udp-frames`) in the handshake. */
+  hasFeature(name: string): boolean {
+    return this.opts.features?.includes(name) ?? false;
   }
 
   get side(): 'server' | 'client' {
@@ -120,7 +138,7 @@ export class Session extends EventEmitter {
     if (this.ended) return;
     const report = this.opts.env.reportIntervalMs;
     if (Date.now() - this.lastRead > 3 * report) {
-      this.end(`commonQueue: readBytes failed: read timeout after ${3 * report}ms`);
+      this.end(`commonQueue: readBytes failed: read timeout after ${3 * report}ms`, true);
       return;
     }
     if (this.pool.errors() > Math.floor(this.pool.active() / 2)) {
@@ -267,12 +285,12 @@ export class Session extends EventEmitter {
   }
 
   /** Ends the session (idempotent). The pool and the control stream are closed. */
-  end(reason: string): void {
+  end(reason: string, peerGone = false): void {
     if (this.ended) return;
     this.ended = true;
     if (this.healthTimer) clearInterval(this.healthTimer);
     this.control.destroy();
     this.pool.close();
-    this.endResolve(new SessionEnd(reason));
+    this.endResolve(new SessionEnd(reason, peerGone));
   }
 }

@@ -14,7 +14,11 @@ export class DnsCache {
   private readonly entries = new Map<string, Entry>();
   private readonly lastGood = new Map<string, Entry>();
 
-  constructor(private ttlMs: number) {}
+  constructor(
+    private ttlMs: number,
+    /** The system resolver; replaceable so the cache's own behaviour can be observed. */
+    private readonly lookupFn: (host: string) => Promise<{ address: string; family: number }> = (h) => lookup(h),
+  ) {}
 
   async resolve(host: string): Promise<{ address: string; family: number }> {
     if (host === '') return { address: '', family: 0 };
@@ -25,7 +29,7 @@ export class DnsCache {
     if (hit && hit.expires > now) return hit;
     if (hit) this.entries.delete(host);
     try {
-      const r = await lookup(host);
+      const r = await this.lookupFn(host);
       const e: Entry = { address: r.address, family: r.family, expires: now + this.ttlMs };
       if (this.ttlMs > 0) this.entries.set(host, e);
       this.lastGood.set(host, e);

@@ -28,6 +28,8 @@ export async function freePort(): Promise<number> {
 export interface TestServer {
   port: number;
   connections: number;
+  /** `ip:port` of every connection, in order (where the server records them). */
+  peers?: string[];
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export function echoServer(port = 0, host = '127.0.0.1'): Promise<TestServer> {
     const ts: TestServer = {
       port: 0,
       connections: 0,
+      peers: [],
       close: () =>
         new Promise((r) => {
           for (const s of sockets) s.destroy();
@@ -46,6 +49,7 @@ export function echoServer(port = 0, host = '127.0.0.1'): Promise<TestServer> {
     };
     const srv = net.createServer({ allowHalfOpen: true }, (s) => {
       ts.connections++;
+      ts.peers!.push(`${s.remoteAddress}:${s.remotePort}`);
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
       s.on('error', () => {});
@@ -101,4 +105,312 @@ export async function eventually<T>(fn: () => Promise<T>, timeoutMs: number, ste
     }
   }
   throw last instanceof Error ? last : new Error(String(last));
+}
+
+// ---- UDP ----
+
+export interface UdpEchoServer {
+  port: number;
+  /** Datagrams received. */
+  datagrams: number;
+  /** Bytes received (= bytes echoed). */
+  bytes: number;
+  /** Every distinct `ip:port` that sent something, in order of first appearance. */
+  peers: string[];
+  close(): Promise<void>;
+}
+
+/** Echoes every datagram back to its sender. */
+export function udpEchoServer(port = 0, host = '127.0.0.1'): Promise<UdpEchoServer> {
+  return new Promise((resolve, reject) => {
+    const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const seen = new Set<string>();
+    const es: UdpEchoServer = {
+      port: 0,
+      datagrams: 0,
+      bytes: 0,
+      peers: [],
+      close: () => new Promise((r) => sock.close(() => r())),
+    };
+    sock.on('message', (msg, rinfo) => {
+      es.datagrams++;
+      es.bytes += msg.length;
+      const key = `${rinfo.address}:${rinfo.port}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        es.peers.push(key);
+      }
+      sock.send(msg, rinfo.port, rinfo.address);
+    });
+    sock.once('error', reject);
+    sock.bind(port, host, () => {
+      // Many senders at once overflow the default ~200 KB buffer on loopback; the tunnel is not
+      // what is being tested there.
+      sock.setRecvBufferSize(4 * 1024 * 1024);
+      sock.setSendBufferSize(4 * 1024 * 1024);
+      es.port = sock.address().port;
+      resolve(es);
+    });
+  });
+}
+
+/** A UDP client socket with a queue of received datagrams. */
+export class UdpClient {
+  readonly sock: dgram.Socket;
+  private queue: Buffer[] = [];
+  private waiter: ((b: Buffer) => void) | null = null;
+  received = 0;
+
+  constructor(
+    readonly port: number,
+    readonly host = '127.0.0.1',
+  ) {
+    this.sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    this.sock.on('error', () => {});
+    this.sock.on('message', (m) => {
+      this.received += m.length;
+      if (this.waiter) {
+        const w = this.waiter;
+        this.waiter = null;
+        w(m);
+      } else this.queue.push(m);
+    });
+  }
+
+  /** Binds to an ephemeral port now, so `localPort` is known before the first send. */
+  bind(): Promise<void> {
+    return new Promise((r) => this.sock.bind(0, this.host, () => r()));
+  }
+
+  get localPort(): number {
+    return this.sock.address().port;
+  }
+
+  send(b: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => this.sock.send(b, this.port, this.host, (e) => (e ? reject(e) : resolve())));
+  }
+
+  /** The next datagram, or a rejection after `timeoutMs`. */
+  next(timeoutMs = 3000): Promise<Buffer> {
+    const q = this.queue.shift();
+    if (q) return Promise.resolve(q);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.waiter = null;
+        reject(new Error(`no datagram from ${this.host}:${this.port} within ${timeoutMs}ms`));
+      }, timeoutMs);
+      this.waiter = (b) => {
+        clearTimeout(t);
+        resolve(b);
+      };
+    });
+  }
+
+  /** Sends `b` and waits for the reply (one attempt). */
+  async request(b: Buffer, timeoutMs = 3000): Promise<Buffer> {
+    await this.send(b);
+    return this.next(timeoutMs);
+  }
+
+  /** Drops whatever arrived unasked. */
+  drain(): void {
+    this.queue = [];
+  }
+
+  close(): void {
+    try {
+      this.sock.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/**
+ * The 1…max size ladder: n datagrams whose sizes spread evenly from 1 to `max` bytes, each with
+ * random content.
+ */
+export function datagramLadder(n: number, max: number): Buffer[] {
+  return Array.from({ length: n }, (_, i) => randomBytes(1 + Math.floor((i * (max - 1)) / Math.max(1, n - 1))));
+}
+
+/**
+ * Sends every datagram in lock-step and checks each echo byte for byte; returns bytes sent.
+ * A missing or different echo fails with the index and sizes.
+ */
+export async function udpEchoCheck(c: UdpClient, datagrams: Buffer[], timeoutMs = 3000): Promise<number> {
+  let bytes = 0;
+  for (let i = 0; i < datagrams.length; i++) {
+    const d = datagrams[i];
+    let got: Buffer;
+    try {
+      got = await c.request(d, timeoutMs);
+    } catch (e) {
+      throw new Error(`datagram #${i} (${d.length} bytes): ${(e as Error).message}`);
+    }
+    if (!got.equals(d)) throw new Error(`datagram #${i}: sent ${d.length} bytes, got ${got.length} bytes back that differ`);
+    bytes += d.length;
+  }
+  return bytes;
+}
+
+// ---- TCP services for traffic-control tests ----
+
+export interface ProxyEchoServer extends TestServer {
+  /** PROXY v1 lines received, parsed (one per connection, in order). */
+  headers: Array<{ proto: string; srcIp: string; dstIp: string; srcPort: number; dstPort: number; raw: string }>;
+}
+
+/**
+ * A target that requires a PROXY protocol v1 line before the payload (as HAProxy or nginx with
+ * `proxy_protocol` do): parses it, then echoes the rest. A connection without a valid line is
+ * closed.
+ */
+export function proxyEchoServer(): Promise<ProxyEchoServer> {
+  return new Promise((resolve) => {
+    const sockets = new Set<net.Socket>();
+    const ps: ProxyEchoServer = {
+      port: 0,
+      connections: 0,
+      headers: [],
+      close: () =>
+        new Promise((r) => {
+          for (const s of sockets) s.destroy();
+          srv.close(() => r());
+        }),
+    };
+    const srv = net.createServer({ allowHalfOpen: true }, (s) => {
+      ps.connections++;
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+      let buf = Buffer.alloc(0);
+      const onData = (c: Buffer) => {
+        buf = Buffer.concat([buf, c]);
+        const end = buf.indexOf('\r\n');
+        if (end < 0) {
+          if (buf.length > 107) s.destroy(); // the v1 line is at most 107 bytes
+          return;
+        }
+        s.off('data', onData);
+        const raw = buf.subarray(0, end).toString('latin1');
+        const m = /^PROXY (TCP4|TCP6) (\S+) (\S+) (\d+) (\d+)$/.exec(raw);
+        if (!m) {
+          s.destroy();
+          return;
+        }
+        ps.headers.push({ proto: m[1], srcIp: m[2], dstIp: m[3], srcPort: Number(m[4]), dstPort: Number(m[5]), raw });
+        const rest = buf.subarray(end + 2);
+        if (rest.length > 0) s.write(rest);
+        s.pipe(s);
+      };
+      s.on('data', onData);
+    });
+    srv.listen(0, '127.0.0.1', () => {
+      ps.port = (srv.address() as net.AddressInfo).port;
+      resolve(ps);
+    });
+  });
+}
+
+/** A service where the server speaks first (like SSH or SMTP): a banner, then echo. */
+export function bannerEchoServer(banner: string): Promise<TestServer> {
+  return new Promise((resolve) => {
+    const sockets = new Set<net.Socket>();
+    const ts: TestServer = {
+      port: 0,
+      connections: 0,
+      close: () =>
+        new Promise((r) => {
+          for (const s of sockets) s.destroy();
+          srv.close(() => r());
+        }),
+    };
+    const srv = net.createServer({ allowHalfOpen: true }, (s) => {
+      ts.connections++;
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+      s.write(banner);
+      s.pipe(s);
+    });
+    srv.listen(0, '127.0.0.1', () => {
+      ts.port = (srv.address() as net.AddressInfo).port;
+      resolve(ts);
+    });
+  });
+}
+
+/** A TCP connection kept open, with everything it received so far. */
+export class TcpClient {
+  readonly sock: net.Socket;
+  data = Buffer.alloc(0);
+  closed = false;
+  readonly connected: Promise<void>;
+  private waiters: Array<() => void> = [];
+
+  constructor(port: number, host = '127.0.0.1') {
+    this.sock = net.connect({ port, host, allowHalfOpen: true });
+    this.connected = new Promise((resolve, reject) => {
+      this.sock.once('connect', () => resolve());
+      this.sock.once('error', reject);
+    });
+    this.sock.on('error', () => {});
+    this.sock.on('data', (c: Buffer) => {
+      this.data = Buffer.concat([this.data, c]);
+      this.wake();
+    });
+    // The peer ending its side (FIN) counts as closed: nothing more will arrive.
+    this.sock.on('end', () => {
+      this.closed = true;
+      this.wake();
+    });
+    this.sock.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Waits until `n` bytes have arrived in total; rejects on close or timeout. */
+  waitBytes(n: number, timeoutMs = 3000): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`got ${this.data.length}/${n} bytes within ${timeoutMs}ms`)), timeoutMs);
+      const check = () => {
+        if (this.data.length >= n) {
+          clearTimeout(t);
+          resolve(this.data);
+        } else if (this.closed) {
+          clearTimeout(t);
+          reject(new Error(`closed after ${this.data.length}/${n} bytes`));
+        } else this.waiters.push(check);
+      };
+      check();
+    });
+  }
+
+  /** Resolves true if the connection closes within `timeoutMs`, false otherwise. */
+  waitClosed(timeoutMs = 3000): Promise<boolean> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(false), timeoutMs);
+      const check = () => {
+        if (this.closed) {
+          clearTimeout(t);
+          resolve(true);
+        } else this.waiters.push(check);
+      };
+      check();
+    });
+  }
+
+  write(b: Buffer | string): void {
+    this.sock.write(b);
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
 }

@@ -97,7 +97,7 @@ describe('a network that misbehaves', () => {
       relay.setMode('blackhole');
       // NP_REPORT_INTERVAL=1s → the control read deadline is 3 s.
       await client.waitFor(/Client error: .*read timeout after 3000ms/, 8000, from);
-      await server.waitFor(/Server error: .*read timeout after 3000ms/, 8000);
+      await server.waitFor(/WARN {2}Tunnel session ended: .*read timeout after 3000ms/, 8000);
       relay.setMode('drop');
       from = client.lines.length;
       await client.waitFor(/Client error: .*tunnelHandshake: /, 8000, from);

@@ -1,0 +1,56 @@
+// Everything about who may call the API lives here: the API key (NodePass's `X-API-Key`, 32 hex
+// digits), its regeneration, and the master ID. Later additions (e.g. one-time login tokens for
+// the desktop's headless mode) belong in this module too, so the routes only ask `check()`.
+
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+export function newApiKey(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export function newMasterId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+export function newInstanceId(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export type AuthResult = { ok: true } | { ok: false; error: string };
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export class ApiKeyAuth {
+  constructor(private current: string) {}
+
+  get key(): string {
+    return this.current;
+  }
+
+  /** Replaces the key; the caller persists it and closes live event streams. */
+  regenerate(): string {
+    this.current = newApiKey();
+    return this.current;
+  }
+
+  /**
+   * `X-API-Key: <key>` as NodePass; `Authorization: Bearer <key>` is accepted too, because that is
+   * what Prometheus and most HTTP tooling can send.
+   */
+  check(headers: IncomingHttpHeaders): AuthResult {
+    let given = headers['x-api-key'];
+    if (Array.isArray(given)) given = given[0];
+    if (!given) {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
+      if (m) given = m[1];
+    }
+    if (!given) return { ok: false, error: 'Unauthorized: API key required' };
+    if (!same(given, this.current)) return { ok: false, error: 'Unauthorized: Invalid API key' };
+    return { ok: true };
+  }
+}

@@ -1,0 +1,47 @@
+// Hash routes, so a reload (and the Electron window, loaded from app://) lands on the same view.
+
+import { useSyncExternalStore } from 'react';
+
+export type Route =
+  | { name: 'list' }
+  | { name: 'new' }
+  | { name: 'detail'; key: string; tab: 'overview' | 'logs' }
+  | { name: 'edit'; key: string };
+
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === 'new') return { name: 'new' };
+  if (parts[0] === 'i' && parts.length >= 3) {
+    const key = `${parts[1]}/${parts[2]}`;
+    if (parts[3] === 'edit') return { name: 'edit', key };
+    return { name: 'detail', key, tab: parts[3] === 'logs' ? 'logs' : 'overview' };
+  }
+  return { name: 'list' };
+}
+
+export function hrefOf(r: Route): string {
+  switch (r.name) {
+    case 'list':
+      return '#/';
+    case 'new':
+      return '#/new';
+    case 'edit':
+      return `#/i/${r.key.split('/').map(encodeURIComponent).join('/')}/edit`;
+    case 'detail':
+      return `#/i/${r.key.split('/').map(encodeURIComponent).join('/')}${r.tab === 'logs' ? '/logs' : ''}`;
+  }
+}
+
+export function navigate(r: Route | string): void {
+  window.location.hash = typeof r === 'string' ? r : hrefOf(r);
+}
+
+function subscribe(cb: () => void): () => void {
+  window.addEventListener('hashchange', cb);
+  return () => window.removeEventListener('hashchange', cb);
+}
+
+export function useRoute(): Route {
+  const hash = useSyncExternalStore(subscribe, () => window.location.hash);
+  return parseRoute(hash);
+}

@@ -1,0 +1,142 @@
+// One instance: what it is doing now (numbers, chart), what it was started with (URL, config), and
+// its live log.
+
+import { t } from '../i18n';
+import { formatBytes, formatRate } from '../lib/format';
+import { hrefOf } from '../lib/router';
+import { rxOf, txOf, ZERO_RATE } from '../lib/traffic';
+import { displayName, useApp } from '../store/app';
+import { CopyButton, Empty, modeText, StatusPill, TypeBadge } from '../components/common';
+import { Icon } from '../components/Icon';
+import { LogView } from '../components/LogView';
+import { TrafficChart } from '../components/TrafficChart';
+import { addressOf, RowActions } from './InstancesView';
+
+function Stat({ label, value, sub, testId }: { label: string; value: string; sub?: string; testId?: string }) {
+  return (
+    <div className="stat">
+      <div className="stat-label">{label}</div>
+      <div className="stat-value mono" data-testid={testId}>
+        {value}
+      </div>
+      {sub && <div className="stat-sub muted">{sub}</div>}
+    </div>
+  );
+}
+
+export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' | 'logs'; theme: string }) {
+  const i = useApp((s) => s.instances[k]);
+  const rate = useApp((s) => s.rates[k] ?? ZERO_RATE);
+  const busy = useApp((s) => s.busy[k]);
+  const connected = useApp((s) => Object.values(s.masters).some((m) => m.connected));
+  if (!i) {
+    return (
+      <div className="page">
+        <a className="back" href="#/">
+          <Icon name="back" size={14} />
+          {t('nav.instances')}
+        </a>
+        <Empty title={connected ? t('detail.gone') : t('list.connecting')} />
+      </div>
+    );
+  }
+  const name = displayName(i);
+  const running = i.status === 'running';
+  return (
+    <div className="page" data-testid="view-detail" data-id={i.id}>
+      <a className="back" href="#/">
+        <Icon name="back" size={14} />
+        {t('nav.instances')}
+      </a>
+      <header className="page-head detail-head">
+        <div>
+          <div className="title-line">
+            <h1>{name}</h1>
+            <StatusPill status={i.status} />
+            <TypeBadge type={i.type} />
+          </div>
+          <p className="muted mono small">
+            {i.id} · {addressOf(i.url)}
+          </p>
+        </div>
+        <div className="spacer" />
+        <RowActions k={k} status={i.status} busy={busy} name={name} labelled />
+      </header>
+      {i.status === 'error' && (
+        <div className="banner error" role="alert">
+          <strong>{t('detail.errorTitle')}</strong> {i.error || t('detail.errorUnknown')}
+        </div>
+      )}
+      <nav className="tabs" aria-label={t('detail.tabs')}>
+        <a href={hrefOf({ name: 'detail', key: k, tab: 'overview' })} className={tab === 'overview' ? 'on' : ''} data-testid="tab-overview">
+          {t('detail.overview')}
+        </a>
+        <a href={hrefOf({ name: 'detail', key: k, tab: 'logs' })} className={tab === 'logs' ? 'on' : ''} data-testid="tab-logs">
+          {t('detail.logs')}
+        </a>
+      </nav>
+      {tab === 'logs' ? (
+        <section className="card">
+          <LogView k={k} />
+        </section>
+      ) : (
+        <>
+          <section className="card">
+            <div className="card-head">
+              <h2>{t('detail.connection')}</h2>
+            </div>
+            <div className="stats">
+              <Stat label={t('col.mode')} value={modeText(i.type, i.mode)} />
+              <Stat label={t('col.ping')} value={running && i.mode > 0 ? `${i.ping} ms` : '—'} />
+              <Stat label={t('col.pool')} value={running ? String(i.pool) : '—'} />
+              <Stat label={t('detail.tcpSessions')} value={running ? String(i.tcps) : '—'} />
+              <Stat label={t('detail.udpSessions')} value={running ? String(i.udps) : '—'} />
+            </div>
+          </section>
+          <section className="card">
+            <div className="card-head">
+              <h2>{t('traffic.instance')}</h2>
+              <span className="muted small">{t('traffic.window')}</span>
+            </div>
+            <div className="stats traffic-stats">
+              <Stat label={t('traffic.inRate')} value={formatRate(rate.down)} testId="detail-in-rate" />
+              <Stat label={t('traffic.outRate')} value={formatRate(rate.up)} testId="detail-out-rate" />
+              <Stat
+                label={t('detail.received')}
+                value={formatBytes(rxOf(i))}
+                sub={t('detail.tcpUdp', { tcp: formatBytes(i.tcprx), udp: formatBytes(i.udprx) })}
+                testId="detail-rx"
+              />
+              <Stat
+                label={t('detail.sent')}
+                value={formatBytes(txOf(i))}
+                sub={t('detail.tcpUdp', { tcp: formatBytes(i.tcptx), udp: formatBytes(i.udptx) })}
+                testId="detail-tx"
+              />
+            </div>
+            <TrafficChart seriesKey={k} height={220} theme={theme} label={t('traffic.instance')} />
+          </section>
+          <section className="card">
+            <div className="card-head">
+              <h2>{t('detail.url')}</h2>
+              <CopyButton text={i.url} />
+            </div>
+            <code className="url-box" data-testid="detail-url">
+              {i.url}
+            </code>
+            <div className="card-head">
+              <h2>{t('detail.config')}</h2>
+              <CopyButton text={i.config} />
+            </div>
+            <code className="url-box muted">{i.config}</code>
+            {i.meta?.peer?.sid && (
+              <p className="muted small">
+                <Icon name="link" size={13} /> {t('detail.peer', { alias: i.meta.peer.alias || i.meta.peer.sid })}
+              </p>
+            )}
+          </section>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,337 @@
+// The instances list: overall numbers and chart on top, then a filterable table with per-row and
+// bulk actions. Each row subscribes to its own instance and rate, so a tick re-renders only the
+// rows whose numbers moved.
+
+import { memo, useMemo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { t } from '../i18n';
+import { formatBytes, formatCount, formatRate } from '../lib/format';
+import { hrefOf, navigate } from '../lib/router';
+import { rxOf, txOf, ZERO_RATE } from '../lib/traffic';
+import {
+  act,
+  displayName,
+  setSelection,
+  toggleSelected,
+  TOTAL,
+  useApp,
+  visibleKeys,
+  type StatusFilter,
+  type TypeFilter,
+} from '../store/app';
+import { ConfirmButton, Empty, IconButton, modeText, StatusDot, TypeBadge } from '../components/common';
+import { Icon, type IconName } from '../components/Icon';
+import { TrafficChart } from '../components/TrafficChart';
+
+function failText(action: string) {
+  return (error: string) => t('action.failed', { action, error });
+}
+
+function Summary() {
+  const counts = useApp(
+    useShallow((s) => {
+      let running = 0;
+      let error = 0;
+      let total = 0;
+      let rx = 0;
+      let tx = 0;
+      for (const i of Object.values(s.instances)) {
+        total++;
+        if (i.status === 'running') running++;
+        if (i.status === 'error') error++;
+        rx += rxOf(i);
+        tx += txOf(i);
+      }
+      return { running, error, total, rx, tx };
+    }),
+  );
+  const rate = useApp((s) => s.rates[TOTAL] ?? ZERO_RATE);
+  return (
+    <div className="tiles" data-testid="summary">
+      <div className="tile">
+        <div className="tile-label">{t('summary.instances')}</div>
+        <div className="tile-value">
+          <span data-testid="summary-running">{counts.running}</span>
+          <span className="tile-sub"> / {counts.total} {t('summary.running')}</span>
+        </div>
+        {counts.error > 0 && <div className="tile-note error">{t('summary.errors', { n: counts.error })}</div>}
+      </div>
+      <div className="tile">
+        <div className="tile-label">
+          <Icon name="down" size={13} className="in" /> {t('traffic.inRate')}
+        </div>
+        <div className="tile-value mono" data-testid="summary-in-rate">{formatRate(rate.down)}</div>
+      </div>
+      <div className="tile">
+        <div className="tile-label">
+          <Icon name="up" size={13} className="out" /> {t('traffic.outRate')}
+        </div>
+        <div className="tile-value mono" data-testid="summary-out-rate">{formatRate(rate.up)}</div>
+      </div>
+      <div className="tile">
+        <div className="tile-label">{t('traffic.total')}</div>
+        <div className="tile-value mono" data-testid="summary-total">{formatBytes(counts.rx + counts.tx)}</div>
+        <div className="tile-note">
+          ↓ {formatBytes(counts.rx)} · ↑ {formatBytes(counts.tx)}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+const STATUS_FILTERS: StatusFilter[] = ['all', 'running', 'stopped', 'error'];
+
+function Toolbar({ keys }: { keys: string[] }) {
+  const { query, statusFilter, typeFilter } = useApp(useShallow((s) => ({ query: s.query, statusFilter: s.statusFilter, typeFilter: s.typeFilter })));
+  const selectedKeys = useApp(useShallow((s) => Object.keys(s.selected)));
+  const bulk = (action: 'start' | 'stop') => {
+    const all = useApp.getState().instances;
+    for (const key of selectedKeys) {
+      const i = all[key];
+      if (!i) continue;
+      // Start is a no-op for an instance in error (the master wants restart for that).
+      const a = action === 'start' && i.status === 'error' ? 'restart' : action;
+      if (action === 'start' && i.status === 'running') continue;
+      if (action === 'stop' && i.status === 'stopped') continue;
+      void act(key, a, failText(t(`action.${a}`)));
+    }
+  };
+  return (
+    <div className="toolbar">
+      <label className="search">
+        <Icon name="search" size={14} />
+        <input
+          type="search"
+          placeholder={t('list.search')}
+          aria-label={t('list.search')}
+          value={query}
+          onChange={(e) => useApp.setState({ query: e.target.value })}
+        />
+      </label>
+      <div className="segmented" role="group" aria-label={t('list.statusFilter')}>
+        {STATUS_FILTERS.map((f) => (
+          <button
+            key={f}
+            type="button"
+            className={statusFilter === f ? 'on' : ''}
+            aria-pressed={statusFilter === f}
+            onClick={() => useApp.setState({ statusFilter: f })}
+          >
+            {t(`filter.${f}`)}
+          </button>
+        ))}
+      </div>
+      <select
+        className="select"
+        aria-label={t('list.typeFilter')}
+        value={typeFilter}
+        onChange={(e) => useApp.setState({ typeFilter: e.target.value as TypeFilter })}
+      >
+        <option value="all">{t('filter.allTypes')}</option>
+        <option value="server">{t('type.server')}</option>
+        <option value="client">{t('type.client')}</option>
+      </select>
+      <div className="spacer" />
+      {selectedKeys.length > 0 && (
+        <div className="bulk" data-testid="bulk-bar">
+          <span className="muted">{t('list.selected', { n: selectedKeys.length })}</span>
+          <button type="button" className="btn small" onClick={() => bulk('start')} data-testid="bulk-start">
+            <Icon name="play" size={14} />
+            {t('action.start')}
+          </button>
+          <button type="button" className="btn small" onClick={() => bulk('stop')} data-testid="bulk-stop">
+            <Icon name="stop" size={14} />
+            {t('action.stop')}
+          </button>
+          <button type="button" className="btn ghost small" onClick={() => setSelection([])}>
+            {t('list.clearSelection')}
+          </button>
+        </div>
+      )}
+      {keys.length === 0 && selectedKeys.length === 0 && <span />}
+    </div>
+  );
+}
+
+const Row = memo(function Row({ k }: { k: string }) {
+  const i = useApp((s) => s.instances[k]);
+  const rate = useApp((s) => s.rates[k] ?? ZERO_RATE);
+  const selected = useApp((s) => !!s.selected[k]);
+  const busy = useApp((s) => s.busy[k]);
+  if (!i) return null;
+  const name = displayName(i);
+  const open = () => navigate({ name: 'detail', key: k, tab: 'overview' });
+  return (
+    <tr className={`row status-${i.status}${selected ? ' selected' : ''}`} data-testid="instance-row" data-id={i.id} data-name={name} data-status={i.status} onClick={open}>
+      <td className="col-check" onClick={(e) => e.stopPropagation()}>
+        <input type="checkbox" aria-label={t('list.select', { name })} checked={selected} onChange={() => toggleSelected(k)} />
+      </td>
+      <td className="col-name">
+        <div className="name-line">
+          <StatusDot status={i.status} />
+          <a
+            className="name"
+            href={`#/i/${encodeURIComponent(i.master)}/${encodeURIComponent(i.id)}`}
+            onClick={(e) => e.stopPropagation()}
+          >
+            {name}
+          </a>
+        </div>
+        <div className="sub mono">{i.status === 'error' && i.error ? <span className="error-text">{i.error}</span> : addressOf(i.url)}</div>
+      </td>
+      <td>
+        <TypeBadge type={i.type} />
+      </td>
+      <td className="muted">{modeText(i.type, i.mode)}</td>
+      <td className="num">{i.status === 'running' && i.mode > 0 ? `${i.ping} ms` : '—'}</td>
+      <td className="num">{i.status === 'running' ? formatCount(i.pool) : '—'}</td>
+      <td className="num" title={t('list.sessionsTitle', { tcp: i.tcps, udp: i.udps })}>
+        {i.status === 'running' ? formatCount(i.tcps + i.udps) : '—'}
+      </td>
+      <td className="num mono rates">
+        <div className="rate-in" data-testid="row-in-rate">
+          ↓ {formatRate(rate.down)}
+        </div>
+        <div className="rate-out" data-testid="row-out-rate">
+          ↑ {formatRate(rate.up)}
+        </div>
+      </td>
+      <td className="num mono" data-testid="row-total" data-rx={rxOf(i)} data-tx={txOf(i)} title={`↓ ${formatBytes(rxOf(i))} · ↑ ${formatBytes(txOf(i))}`}>
+        {formatBytes(rxOf(i) + txOf(i))}
+      </td>
+      <td className="col-actions">
+        <RowActions k={k} status={i.status} busy={busy} name={name} />
+      </td>
+    </tr>
+  );
+});
+
+export function RowActions({ k, status, busy, name, labelled }: { k: string; status: string; busy?: string; name: string; labelled?: boolean }) {
+  const run = (a: 'start' | 'stop' | 'restart' | 'reset' | 'delete') => void act(k, a, failText(t(`action.${a}`)));
+  if (labelled) {
+    // The detail page has room for words.
+    const Btn = ({ a, icon, primary }: { a: 'start' | 'stop' | 'restart' | 'reset'; icon: IconName; primary?: boolean }) => (
+      <button type="button" className={`btn small${primary ? ' primary' : ''}`} disabled={!!busy} onClick={() => run(a)} data-testid={`action-${a}`}>
+        <Icon name={icon} size={14} />
+        {t(`action.${a}`)}
+      </button>
+    );
+    return (
+      <div className="actions labelled">
+        {status === 'stopped' ? <Btn a="start" icon="play" primary /> : <Btn a="stop" icon="stop" />}
+        <Btn a="restart" icon="restart" />
+        <Btn a="reset" icon="reset" />
+        <a className="btn small" href={hrefOf({ name: 'edit', key: k })} data-testid="action-edit">
+          <Icon name="edit" size={14} />
+          {t('action.edit')}
+        </a>
+        <ConfirmButton icon="trash" label={t('action.delete')} confirmLabel={t('action.confirmDelete')} onConfirm={() => run('delete')} disabled={!!busy} testId="action-delete" wide />
+      </div>
+    );
+  }
+  return (
+    <div className="actions">
+      {status === 'stopped' ? (
+        <IconButton icon="play" tone="primary" label={t('action.startNamed', { name })} onClick={() => run('start')} busy={busy === 'start'} testId="action-start" />
+      ) : (
+        <IconButton icon="stop" label={t('action.stopNamed', { name })} onClick={() => run('stop')} busy={busy === 'stop'} testId="action-stop" />
+      )}
+      <IconButton icon="restart" label={t('action.restart')} onClick={() => run('restart')} busy={busy === 'restart'} testId="action-restart" />
+      <IconButton icon="reset" label={t('action.reset')} onClick={() => run('reset')} busy={busy === 'reset'} testId="action-reset" />
+      <IconButton icon="edit" label={t('action.edit')} onClick={() => navigate({ name: 'edit', key: k })} testId="action-edit" />
+      <ConfirmButton icon="trash" label={t('action.delete')} confirmLabel={t('action.confirmDelete')} onConfirm={() => run('delete')} disabled={!!busy} testId="action-delete" />
+    </div>
+  );
+}
+
+/** `server://key@host:port/targets?…` → `host:port → targets`, the part people recognise. */
+export function addressOf(url: string): string {
+  const m = /^\w+:\/\/(?:[^@/]*@)?([^/?#]*)\/?([^?#]*)/.exec(url);
+  if (!m) return url;
+  return m[2] ? `${m[1]} → ${decodeURIComponent(m[2])}` : m[1];
+}
+
+export function InstancesView({ theme }: { theme: string }) {
+  const keys = useApp(useShallow(visibleKeys));
+  const total = useApp((s) => Object.keys(s.instances).length);
+  const allSelected = useApp((s) => keys.length > 0 && keys.every((k) => s.selected[k]));
+  const connected = useApp((s) => Object.values(s.masters).some((m) => m.connected));
+  const columns = useMemo(
+    () => [t('col.name'), t('col.type'), t('col.mode'), t('col.ping'), t('col.pool'), t('col.sessions'), t('col.rate'), t('col.total')],
+    [],
+  );
+  return (
+    <div className="page" data-testid="view-instances">
+      <header className="page-head">
+        <div>
+          <h1>{t('list.title')}</h1>
+          <p className="muted">{t('list.subtitle')}</p>
+        </div>
+        <div className="spacer" />
+        <a className="btn primary" href="#/new" data-testid="new-instance">
+          <Icon name="plus" size={15} />
+          {t('list.new')}
+        </a>
+      </header>
+      <Summary />
+      <section className="card">
+        <div className="card-head">
+          <h2>{t('traffic.overall')}</h2>
+          <span className="muted small">{t('traffic.window')}</span>
+        </div>
+        <TrafficChart seriesKey={TOTAL} height={170} theme={theme} label={t('traffic.overall')} />
+      </section>
+      <section className="card table-card">
+        <Toolbar keys={keys} />
+        {total === 0 ? (
+          <Empty title={connected ? t('list.emptyTitle') : t('list.connecting')}>
+            {connected && (
+              <>
+                <p>{t('list.emptyBody')}</p>
+                <a className="btn primary" href="#/new">
+                  <Icon name="plus" size={15} />
+                  {t('list.new')}
+                </a>
+              </>
+            )}
+          </Empty>
+        ) : keys.length === 0 ? (
+          <Empty title={t('list.noMatch')} />
+        ) : (
+          <div className="table-wrap">
+            <table className="table" data-testid="instance-table">
+              <colgroup>
+                {['check', 'name', 'type', 'mode', 'ping', 'pool', 'sessions', 'rate', 'total', 'actions'].map((c) => (
+                  <col key={c} className={`c-${c}`} />
+                ))}
+              </colgroup>
+              <thead>
+                <tr>
+                  <th className="col-check">
+                    <input
+                      type="checkbox"
+                      aria-label={t('list.selectAll')}
+                      checked={allSelected}
+                      onChange={() => setSelection(allSelected ? [] : keys)}
+                    />
+                  </th>
+                  {columns.map((c, n) => (
+                    <th key={c} className={n >= 3 ? 'num' : ''}>
+                      {c}
+                    </th>
+                  ))}
+                  <th className="col-actions">{t('col.actions')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {keys.map((k) => (
+                  <Row key={k} k={k} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}
