@@ -21,6 +21,8 @@ type Measure = (port: number, streams: number) => Promise<Run>;
 interface Receiver {
   port: number;
   measure: Measure;
+  /** Back to a clean state before the next configuration. */
+  fresh(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -32,6 +34,10 @@ async function iperfReceiver(bin: string, seconds: number): Promise<Receiver> {
     await server.waitFor(/Server listening/, 5000);
   };
   await startServer();
+  const restart = async () => {
+    await server?.stop(500);
+    await startServer();
+  };
   const omit = seconds >= 5 ? 1 : 0;
   const secs = Math.max(1, Math.round(seconds)); // iperf3 takes whole seconds (0 would mean forever)
   return {
@@ -50,12 +56,13 @@ async function iperfReceiver(bin: string, seconds: number): Promise<Receiver> {
       }
       if (j.error || !j.end?.sum_received) {
         // A failed test can leave the server stuck on the old control connection: restart it.
-        await server?.stop(500);
-        await startServer();
+        await restart();
         throw new Error(`iperf3: ${j.error ?? 'no result'}`);
       }
       return { gbps: j.end.sum_received.bits_per_second / 1e9, bytes: j.end.sum_received.bytes };
     },
+    // A test through a tunnel that was just torn down can leave the server busy with it.
+    fresh: restart,
     stop: async () => {
       await server?.stop(500);
     },
@@ -116,6 +123,7 @@ async function builtinReceiver(seconds: number): Promise<Receiver> {
       if (bytes === 0 || secs <= 0) throw new Error('no bytes arrived at the receiver');
       return { gbps: (bytes * 8) / secs / 1e9, bytes };
     },
+    fresh: async () => {},
     stop: () => sink.stop(),
   };
 }
@@ -134,6 +142,7 @@ export async function throughput(ctx: Ctx): Promise<Section> {
   try {
     /** Runs every stream count against `entry`; `cpu` reads the CPU seconds of the relay processes. */
     const measureAll = async (label: string, entry: number, cpu: (() => number) | null): Promise<Row> => {
+      await recv.fresh();
       const values: Record<string, number | null> = {};
       const detail: Record<string, unknown> = {};
       let cpuUsed = 0;
@@ -144,6 +153,8 @@ export async function throughput(ctx: Ctx): Promise<Section> {
           ctx.log(`throughput: ${label}, ${n} stream${n > 1 ? 's' : ''}${p.tputRepeats > 1 ? ` (run ${r + 1}/${p.tputRepeats})` : ''}`);
           const c0 = cpu?.() ?? 0;
           const run = await recv.measure(entry, n);
+          // socat's children are counted once they exit and are reaped.
+          if (cpu) await sleep(200);
           cpuUsed += (cpu?.() ?? 0) - c0;
           bytes += run.bytes;
           runs.push(run.gbps);
