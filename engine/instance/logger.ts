@@ -81,15 +81,17 @@ export class Logger {
   }
 }
 
-// Lines logged during one turn of the event loop go out as one write at its end: a write to a
-// pipe is a synchronous syscall in Node, and a busy tunnel logs several lines per connection,
-// which would otherwise sit on the path of every connection. Nothing is held across turns, and
-// whatever is pending when the process exits (process.exit, a fatal error) is written first.
+// Lines go to stdout in batches, at most LOG_FLUSH_MS after they were logged: a write to a pipe
+// or terminal is a synchronous syscall in Node that also wakes the reader, and a busy tunnel logs
+// two lines per connection in each process; written one by one they cost about as much CPU as
+// the connection itself (bench: connection latency). Whatever is pending when the process exits
+// (process.exit, a fatal error) is written first.
+const LOG_FLUSH_MS = 10;
 let pending = '';
-let flushScheduled = false;
+let flushTimer: NodeJS.Timeout | null = null;
 
 function flushStdout(): void {
-  flushScheduled = false;
+  flushTimer = null;
   const text = pending;
   pending = '';
   if (text !== '') process.stdout.write(text);
@@ -97,12 +99,12 @@ function flushStdout(): void {
 
 let exitHooked = false;
 
-/** Writes lines to stdout in NodePass's format, one write per event-loop turn. */
+/** Writes lines to stdout in NodePass's format, in batches (see LOG_FLUSH_MS). */
 export function stdoutSink(record: LogRecord): void {
   pending += record.line + '\n';
-  if (flushScheduled) return;
-  flushScheduled = true;
-  setImmediate(flushStdout);
+  if (flushTimer) return;
+  flushTimer = setTimeout(flushStdout, LOG_FLUSH_MS);
+  flushTimer.unref();
   if (!exitHooked) {
     exitHooked = true;
     process.once('exit', () => {
