@@ -517,7 +517,9 @@ export class QuicStream extends Duplex {
     }
     let data = chunk;
     if (data.length > 0) {
-      this.tail = data.subarray(data.length - 1);
+      // A copy: the writer may reuse its buffer once we call back, and we call back before this
+      // byte leaves.
+      this.tail = Buffer.from(data.subarray(data.length - 1));
       data = data.subarray(0, data.length - 1);
       this.armTail();
     }

@@ -139,6 +139,29 @@ describe('QUIC pool (type 1)', () => {
     }
   });
 
+  test('a writer may reuse its buffer as soon as a write has called back', async () => {
+    const t = clientTransport(rig.port);
+    try {
+      const a = await t.open();
+      const id = (await collectN(a.stream, 4)).toString('hex');
+      const serverSide = (await rig.serverPool.outgoingGet(id, 5000)).claim().stream;
+      const received = collect(serverSide);
+      const scratch = Buffer.alloc(10 * 1024 + 7);
+      const sent: Buffer[] = [];
+      for (let i = 0; i < 200; i++) {
+        randomData(scratch.length).copy(scratch);
+        sent.push(Buffer.from(scratch));
+        await new Promise<void>((resolve, reject) => a.stream.write(scratch, (e) => (e ? reject(e) : resolve())));
+        if (i % 50 === 0) await new Promise((r) => setTimeout(r, 5)); // let held bytes time out too
+      }
+      a.stream.end();
+      assert.equal(sha256(await received), sha256(Buffer.concat(sent)));
+      serverSide.destroy();
+    } finally {
+      t.close();
+    }
+  });
+
   test('the client sees the server certificate (tls=1 fingerprint check)', async () => {
     const t = clientTransport(rig.port);
     const s = await t.open();
