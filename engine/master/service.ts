@@ -20,7 +20,7 @@ import { newCounters, resetCounters, type Counters } from './counters';
 import type { EventHub } from './events';
 import { goTime } from './gojson';
 import { TrafficHistory } from './history';
-import { normaliseInstanceUrl, type MasterUrlSettings } from './normalise';
+import { loggedUrl, normaliseInstanceUrl, type MasterUrlSettings } from './normalise';
 import {
   CreateInstanceRequestSchema,
   parseBody,
@@ -338,7 +338,7 @@ export class MasterService implements NodePassApi {
       rec.config = n.config;
       const r = await this.persist(() => ok(instanceView(rec)));
       if (!r.ok) return r;
-      this.d.logger.info(`Instance URL updated: ${rec.url} [${id}]`);
+      this.d.logger.info(`Instance URL updated: ${loggedUrl(rec.url, this.d.logger)} [${id}]`);
       this.d.supervisor.start(rec);
       return ok(instanceView(rec));
     });
