@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENGINE_VERSION } from '../instance/index';
@@ -221,8 +221,14 @@ export async function startMaster(o: MasterOptions): Promise<RunningMaster> {
   const server = tls
     ? https.createServer({ ...tls.pem(), minVersion: 'TLSv1.3', ...limits }, handler)
     : http.createServer(limits, handler);
-  server.on('clientError', (e, socket) => {
+  server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
     logger.debug(`Internal: ${e.message}`);
+    // Say why, as Node's default handler (and Go's server) would, when no response has started.
+    if (socket.writable && (socket as Socket).bytesWritten === 0) {
+      const status =
+        e.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    }
     socket.destroy();
   });
   try {

@@ -390,9 +390,14 @@ export class MasterService implements NodePassApi {
     });
   }
 
-  async setMasterAlias(body: unknown): Promise<ApiResult<MasterInfo>> {
-    // The contract passes a string; HTTP passes the decoded body.
-    const p = parseBody(UpdateMasterAliasRequestSchema, typeof body === 'string' ? { alias: body } : body);
+  /** The contract's call (an alias string). */
+  async setMasterAlias(alias: string): Promise<ApiResult<MasterInfo>> {
+    return this.updateMasterAlias({ alias });
+  }
+
+  /** POST /info with the decoded body: an object, like every other body (a bare string is a 400). */
+  async updateMasterAlias(body: unknown): Promise<ApiResult<MasterInfo>> {
+    const p = parseBody(UpdateMasterAliasRequestSchema, body);
     if (!p.ok) return fail(400, p.error);
     const alias = p.value.alias ?? '';
     const r = await this.withLock(API_KEY_ID, async () => {
