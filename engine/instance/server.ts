@@ -198,7 +198,8 @@ export class Server extends TunnelCore {
     sock.resume();
   }
 
-  private async serveHandshake(sock: net.Socket, initial: Buffer | null): Promise<void> {
+  /** Serves one tunnel handshake (also called by transports that share the port with it). */
+  async serveHandshake(sock: net.Socket, initial: Buffer | null): Promise<void> {
     const peer = joinHostPort(normaliseIp(sock.remoteAddress ?? ''), sock.remotePort ?? 0);
     let head;
     try {

@@ -269,6 +269,16 @@ export class ServerPool extends BasePool {
     this.max = Math.max(1, opts.max);
   }
 
+  /** The IP every pooled stream must come from ('' = any), for transports that answer refusals. */
+  get clientIp(): string {
+    return this.opts.clientIp;
+  }
+
+  /** True when another stream would be refused as `pool full`. */
+  get full(): boolean {
+    return this.idle.size >= this.max;
+  }
+
   /** Returns the reason a stream was refused, or null when it was filed. */
   offer(s: PooledStream): string | null {
     if (this.closed) {

@@ -40,6 +40,19 @@ export function tlsClient(socket: net.Socket, options: tls.ConnectionOptions, ti
   });
 }
 
+/**
+ * For protocols framed above TLS (WebSocket, HTTP/2) the peer's FIN ends the connection. Over an
+ * allowHalfOpen TCP socket (as dialTcp and the tunnel listener make them) the TLS socket would
+ * stay half-open and never emit 'close', which is what ws and http2 wait for.
+ */
+export function closeOnEnd(t: tls.TLSSocket, raw: net.Socket): void {
+  t.once('end', () => {
+    t.destroy();
+    raw.destroy();
+  });
+  t.once('close', () => raw.destroy());
+}
+
 export class TcpClientTransport implements ClientTransport {
   readonly kind = 'tcp';
 
