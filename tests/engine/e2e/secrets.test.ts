@@ -25,6 +25,15 @@ after(async () => {
   removeDir(dir);
 });
 
+/** Traffic flows through `port` (within 15 s); on failure, says what the master printed. */
+async function flows(port: number, d: Buffer, m: MasterHandle): Promise<void> {
+  try {
+    await eventually(async () => assert.equal(sha256(await roundTrip(port, d, '127.0.0.1', 2000)), sha256(d)), 15000, 200);
+  } catch (e) {
+    throw new Error(`no traffic through ${port}: ${(e as Error).message}\n--- master ---\n${m.proc.lines.slice(-40).join('\n')}`);
+  }
+}
+
 /** Every way a tunnel key could show up in text. */
 function forms(key: string): string[] {
   const enc = encodeURIComponent(key);
@@ -47,15 +56,17 @@ test('a realistic run at log=info prints no tunnel key, token or API key outside
   const entry = await freePort();
   const enc = encodeURIComponent(KEY);
   const server = must(await m.api.createInstance({ url: `server://${enc}@127.0.0.1:${tunnel}/127.0.0.1:${echo.port}` }));
-  const client = must(await m.api.createInstance({ url: `client://${enc}@127.0.0.1:${tunnel}/127.0.0.1:${entry}` }));
+  // mode=2: on one host, a client in auto mode that starts first would take the tunnel port as a
+  // single-end listener (NodePass's mode detection) and the server could never bind it.
+  const client = must(await m.api.createInstance({ url: `client://${enc}@127.0.0.1:${tunnel}/127.0.0.1:${entry}?mode=2` }));
   assert.ok(server.url.includes('@') && client.url.includes('@'), 'the API itself returns the URL with its key (by design)');
   const d = randomData(64 * 1024);
-  await eventually(async () => assert.equal(sha256(await roundTrip(entry, d, '127.0.0.1', 2000)), sha256(d)), 15000, 200);
+  await flows(entry, d, m);
   const entry2 = await freePort();
-  must(await m.api.replaceInstance(client.id, { url: `client://${enc}@127.0.0.1:${tunnel}/127.0.0.1:${entry2}` }));
-  await eventually(async () => assert.equal(sha256(await roundTrip(entry2, d, '127.0.0.1', 2000)), sha256(d)), 15000, 200);
+  must(await m.api.replaceInstance(client.id, { url: `client://${enc}@127.0.0.1:${tunnel}/127.0.0.1:${entry2}?mode=2` }));
+  await flows(entry2, d, m);
   must(await m.api.updateInstance(server.id, { action: 'restart' }));
-  await eventually(async () => assert.equal(sha256(await roundTrip(entry2, d, '127.0.0.1', 2000)), sha256(d)), 15000, 200);
+  await flows(entry2, d, m);
   await events.wait((e) => e.type === 'log' && e.instance?.id === server.id && /Server started/.test(e.logs));
   events.close();
   assert.equal(await m.kill('SIGTERM'), 0);
@@ -63,7 +74,7 @@ test('a realistic run at log=info prints no tunnel key, token or API key outside
   const m2 = await startMaster({ stateDir: dir, log: 'info' });
   masters.push(m2);
   await m2.proc.waitFor(/Auto-starting instance: .*\[/, 10000);
-  await eventually(async () => assert.equal(sha256(await roundTrip(entry2, d, '127.0.0.1', 2000)), sha256(d)), 15000, 200);
+  await flows(entry2, d, m2);
   for (const mm of [m, m2]) for (const line of [...mm.proc.lines, ...mm.proc.stderr]) lines.push({ from: 'master', line });
   for (const e of events.events) if (e.type === 'log') lines.push({ from: 'SSE log', line: e.logs });
   assert.ok(events.events.filter((e) => e.type === 'log').length > 10, 'the SSE log events were collected');

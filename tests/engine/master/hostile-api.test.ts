@@ -103,9 +103,9 @@ function wrongBodies(s: Schema, prefix: string[] = []): Array<[string, unknown]>
 /** A body each operation accepts, by `METHOD path`; a new operation with a body needs one here. */
 function validBody(o: Op): unknown {
   const examples: Record<string, unknown> = {
-    'POST /instances': { url: 'client://127.0.0.1:1/127.0.0.1:2', alias: 'made by the hostile test' },
+    'POST /instances': { url: 'client://127.0.0.1:1/127.0.0.1:2?mode=2', alias: 'made by the hostile test' },
     'PATCH /instances/{id}': { alias: 'renamed', meta: { tags: { a: 'b' } } },
-    'PUT /instances/{id}': { url: `client://127.0.0.1:1/127.0.0.1:${3 + Math.floor(Math.random() * 60000)}` },
+    'PUT /instances/{id}': { url: `client://127.0.0.1:1/127.0.0.1:${3 + Math.floor(Math.random() * 60000)}?mode=2` },
     'POST /info': { alias: 'hostile-master' },
   };
   const key = `${o.method} ${o.path}`;
@@ -159,7 +159,7 @@ const concrete = (path: string, id = fixedId) => base() + path.replace('{id}', i
 before(async () => {
   m = await startMaster({ env: { NPD_BODY_LIMIT: String(BODY_LIMIT), NPD_HEADERS_TIMEOUT: '1s', NPD_REQUEST_TIMEOUT: '2s', NPD_SSE_HEARTBEAT: '0' } });
   doc = (await (await fetch(`${m.base}/openapi.json`)).json()) as OpenApi;
-  const inst = must(await m.api.createInstance({ url: 'client://127.0.0.1:1/127.0.0.1:2', alias: 'fixed' }));
+  const inst = must(await m.api.createInstance({ url: 'client://127.0.0.1:1/127.0.0.1:2?mode=2', alias: 'fixed' }));
   must(await m.api.updateInstance(inst.id, { restart: false, action: 'stop' }));
   fixedId = inst.id;
 });
@@ -357,7 +357,7 @@ describe('slow clients on the API port', () => {
     assert.notEqual(must(await m.api.getInfo()).alias, 's'.repeat(380), 'the slow body never took effect');
 
     // The event stream is still open and still delivers.
-    const inst = must(await m.api.createInstance({ url: 'client://127.0.0.1:1/127.0.0.1:9', alias: 'after-slowloris' }));
+    const inst = must(await m.api.createInstance({ url: 'client://127.0.0.1:1/127.0.0.1:9?mode=2', alias: 'after-slowloris' }));
     const deadline = Date.now() + 5000;
     while (!sseText.includes('after-slowloris') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.match(sseText, /after-slowloris/, 'the event stream outlived the request timeouts');

@@ -33,7 +33,7 @@ test(`${ROUNDS} rounds of SIGKILL during writes: the state file always loads, no
   live = m;
   const fixed: string[] = [];
   for (let i = 0; i < 4; i++) {
-    const inst = must(await m.api.createInstance({ url: `client://127.0.0.1:1/127.0.0.1:${20000 + i}`, alias: 'init' }));
+    const inst = must(await m.api.createInstance({ url: `client://127.0.0.1:1/127.0.0.1:${20000 + i}?mode=2`, alias: 'init' }));
     must(await m.api.updateInstance(inst.id, { restart: false, action: 'stop' }));
     fixed.push(inst.id);
   }
@@ -119,7 +119,7 @@ test(`${ROUNDS} rounds of SIGKILL during writes: the state file always loads, no
           continue;
         }
         creates++;
-        const r = await api.createInstance({ url: `client://127.0.0.1:1/127.0.0.1:${21000 + round}` });
+        const r = await api.createInstance({ url: `client://127.0.0.1:1/127.0.0.1:${21000 + round}?mode=2` });
         if (!r.ok) return;
         mustExist.add(r.value.id);
         doomed.push(r.value.id);
