@@ -60,7 +60,8 @@ export class TcpClientTransport implements ClientTransport {
 
   async open(): Promise<PooledStream> {
     const { host, port } = await this.opts.target();
-    const sock = await dialTcp({ host, port, timeoutMs: this.opts.dialTimeoutMs });
+    // Plain TCP streams read the fast way in the relay; TLS takes over the socket's reads itself.
+    const sock = await dialTcp({ host, port, timeoutMs: this.opts.dialTimeoutMs, fastRead: this.opts.tls === 0 });
     sock.setKeepAlive(true, this.opts.keepAliveMs);
     const remoteIp = sock.remoteAddress ?? host;
     const remoteAddr = joinHostPort(normaliseIp(remoteIp), sock.remotePort ?? 0);
