@@ -13,6 +13,7 @@ import { t } from '../renderer/i18n';
 import { formatRate } from '../renderer/lib/format';
 import { registerApiHandlers } from './ipc-handlers';
 import { claimSingleInstance, gracefulQuit } from './lifecycle';
+import { localMasterLaunch } from './local-master';
 import { appPaths } from './paths';
 import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './protocol';
 import { denyAllPermissions, hardenContents, isTrustedSender } from './security';
@@ -55,13 +56,7 @@ async function start(): Promise<void> {
   denyAllPermissions(session.defaultSession);
   app.on('web-contents-created', (_e, contents) => hardenContents(contents, (url) => void shell.openExternal(url)));
 
-  master = await launchMaster({
-    command: process.execPath,
-    args: [paths.cli],
-    env: { ELECTRON_RUN_AS_NODE: '1' },
-    port: Number(process.env.NPD_MASTER_PORT ?? 0),
-    onLine: (line) => process.stdout.write(line + '\n'),
-  });
+  master = await launchMaster(localMasterLaunch(paths, process.env, (line) => process.stdout.write(line + '\n')));
   void master.exited.then((code) => {
     if (!quit.quitting) console.error(`master exited unexpectedly (code ${code})`);
   });
