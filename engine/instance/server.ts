@@ -35,6 +35,17 @@ interface Current {
 export type ServerTransportFactory = (server: Server, pool: ServerPool) => ServerTransport;
 export const serverTransports: Partial<Record<0 | 1 | 2 | 3, ServerTransportFactory>> = {};
 
+/**
+ * Start-up work of a transport that owns a listener of its own (QUIC's UDP socket): run with the
+ * other binds, so a port in use is a start-up error and the first handshake finds it ready.
+ * `check` says at prepare() time whether the transport can run here at all.
+ */
+export interface ServerTransportHooks {
+  check?(server: Server): string | null;
+  bind?(server: Server): Promise<void>;
+}
+export const serverTransportHooks: Partial<Record<0 | 1 | 2 | 3, ServerTransportHooks>> = {};
+
 export class Server extends TunnelCore {
   tls: ServerTls | null = null;
   flow: '-' | '+' = '-';
@@ -57,6 +68,8 @@ export class Server extends TunnelCore {
   async prepare(): Promise<void> {
     const c = this.cfg;
     await transportLoader.load(c.type);
+    const unavailable = serverTransportHooks[c.type]?.check?.(this);
+    if (unavailable) throw new Error(`initTunnelPool: ${unavailable}`);
     if (c.tls === 2) {
       this.tls = fileTls(c.crtFile, c.keyFile, this.env.reloadIntervalMs, {
         onReloaded: (p) => this.logger.debug(`TLS cert reloaded: ${p}`),
@@ -114,8 +127,13 @@ export class Server extends TunnelCore {
     }).catch((e: Error) => {
       throw new Error(`initTunnelListener failed: ${e.message}`);
     });
-    if (c.type !== 1) {
-      // NodePass probes the UDP side of the tunnel port too; the QUIC pool binds it for real.
+    const bindOwn = serverTransportHooks[c.type]?.bind;
+    if (bindOwn) {
+      await bindOwn(this).catch((e: Error) => {
+        throw new Error(`initTunnelListener failed: ${e.message}`);
+      });
+    } else {
+      // NodePass probes the UDP side of the tunnel port too (the QUIC pool binds it for real).
       const probe = await bindUdp(c.tunnel.host, c.tunnel.port).catch((e: Error) => {
         throw new Error(`initTunnelListener failed: ${e.message}`);
       });

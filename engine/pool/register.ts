@@ -7,7 +7,7 @@
 // half of every process's start-up when they were loaded eagerly (bench: time to ready).
 
 import { clientTransports } from '../instance/client';
-import { serverTransports, type Server } from '../instance/server';
+import { serverTransportHooks, serverTransports, type Server } from '../instance/server';
 import { transportLoader, type ServerTransport } from './transport';
 
 const loading = new Map<number, Promise<void>>();
@@ -39,22 +39,38 @@ async function loadQuic(): Promise<void> {
     close(): void {}
   }
 
-  serverTransports[1] = (server, pool) => {
-    const why = quicUnavailable();
-    if (why || !server.tls) {
-      server.logger.error(`Tunnel pool: ${why ?? 'QUIC needs TLS (tls=1 or 2)'}`);
-      return new UnavailableTransport();
-    }
+  const endpointOf = (server: Server): InstanceType<typeof QuicServerEndpoint> => {
     let endpoint = endpoints.get(server);
     if (!endpoint) {
       const c = server.cfg;
-      const ep = new QuicServerEndpoint(c.tunnel.host, c.tunnel.port, server.tls, server.env.reportIntervalMs, server.logger);
+      const ep = new QuicServerEndpoint(c.tunnel.host, c.tunnel.port, server.tls!, server.env.reportIntervalMs, server.logger);
       server.on('state', (e) => {
         if (e.state === 'stopped') ep.close();
       });
       endpoints.set(server, ep);
       endpoint = ep;
     }
+    return endpoint;
+  };
+
+  serverTransportHooks[1] = {
+    // A platform without the quiche binary cannot serve type 1: say so at start-up.
+    check: () => quicUnavailable(),
+    // The UDP socket is bound with the TCP listener, so a port in use fails the start and the
+    // first client packet never arrives before the socket exists.
+    bind: async (server) => {
+      if (!server.tls) throw new Error('QUIC needs TLS (tls=1 or 2)');
+      await endpointOf(server).ensure();
+    },
+  };
+
+  serverTransports[1] = (server, pool) => {
+    const why = quicUnavailable();
+    if (why || !server.tls) {
+      server.logger.error(`Tunnel pool: ${why ?? 'QUIC needs TLS (tls=1 or 2)'}`);
+      return new UnavailableTransport();
+    }
+    const endpoint = endpointOf(server);
     return new QuicServerTransport({
       endpoint,
       clientIp: pool.clientIp,

@@ -2,6 +2,9 @@
 // with 16 MiB each way, 200 concurrent connections, UDP both ways, server restart, session
 // replacement, type and TLS from the handshake), plus what is QUIC's own: tls=0 is promoted to TLS 1.
 import { test } from 'node:test';
+import dgram from 'node:dgram';
+import { freePort } from '../../helpers/net';
+import { ProcessGroup } from '../../helpers/proc';
 import assert from 'node:assert/strict';
 import { ready, reversePair } from '../../helpers/tunnel';
 import { streamPoolCases } from './stream-pools';
@@ -20,4 +23,18 @@ test('type=1&tls=0: the server says why it runs TLS 1 and offers TLS=1', async (
   assert.doesNotMatch(p.server.output(), /TLS code-0/);
   assert.match(p.server.output(), /Sending tunnel config: FLOW=-\|MAX=1024\|TLS=1\|TYPE=1/);
   assert.match(p.client.output(), /Loading tunnel config: FLOW=-\|MAX=1024\|TLS=1\|TYPE=1/);
+});
+
+test('type=1: the UDP side of the tunnel port in use is a start-up error naming it', async () => {
+  const port = await freePort();
+  const blocker = dgram.createSocket('udp4');
+  await new Promise<void>((r) => blocker.bind(port, '127.0.0.1', () => r()));
+  const group = new ProcessGroup();
+  try {
+    const s = group.start(`server://127.0.0.1:${port}/127.0.0.1:${await freePort()}?type=1`);
+    await s.waitFor(new RegExp(`Server error: start: initTunnelListener failed: .*udp 127\\.0\\.0\\.1:${port}.*address already in use`));
+  } finally {
+    blocker.close();
+    await group.stopAll();
+  }
 });
