@@ -81,6 +81,12 @@ export class NotifyPolicy {
       tr.pending = null;
       return;
     }
+    // Starting something is never news: it counts as up at once, so a stop right after is caught.
+    if (tr.stable === 'off' && h === 'up') {
+      tr.stable = 'up';
+      tr.pending = null;
+      return;
+    }
     if (tr.pending?.health === h) {
       if (inst.error) tr.pending.reason = inst.error;
       tr.pending.status = inst.status;
