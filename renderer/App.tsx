@@ -5,7 +5,7 @@ import { t } from './i18n';
 import { formatUptime } from './lib/format';
 import { useRoute } from './lib/router';
 import { useNow } from './lib/hooks';
-import { useApp } from './store/app';
+import { labelFor, useApp } from './store/app';
 import { useNotices } from './store/notices';
 import { usePrefs } from './store/prefs';
 import { ThemeToggle } from './components/ThemeToggle';
@@ -28,7 +28,7 @@ function MasterCard() {
         <div key={m.id} className="master" data-testid="master-status" data-master={m.id} data-connected={m.connected}>
           <span className={`dot ${m.connected ? 'dot-running' : 'dot-error'}`} />
           <div className="master-text">
-            <div className="master-name">{m.label}</div>
+            <div className="master-name">{labelFor(m)}</div>
             <div className="muted small">
               {m.connected
                 ? m.info

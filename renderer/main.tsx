@@ -14,7 +14,7 @@ import { logout, resumeSession, type SessionInfo } from './api/session';
 import { resolveLocale, setLocale, t } from './i18n';
 import { registerChinese } from './i18n/zh';
 import { navigate } from './lib/router';
-import { removeMaster, sampleTraffic, traffic, useApp } from './store/app';
+import { labelFor, removeMaster, sampleTraffic, traffic, useApp } from './store/app';
 import { startFleet } from './store/fleet';
 import { runNotices, setDelivery } from './store/notices';
 import { applyTheme, usePrefs, watchSystemTheme } from './store/prefs';
@@ -55,7 +55,7 @@ setInterval(() => {
   runNotices(now, (key) => {
     const s = useApp.getState();
     const i = s.instances[key];
-    return i ? (s.masters[i.master]?.label ?? '') : '';
+    return i ? labelFor(s.masters[i.master]) : '';
   });
 }, 1000);
 

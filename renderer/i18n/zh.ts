@@ -124,7 +124,7 @@ export const zh: Record<MessageKey, string> = {
   'form.role.client': '连接服务端，或在本地转发',
   'form.alias': '名称',
   'form.aliasHint': '在列表中显示；可选。',
-  'form.aliasPlaceholder': '例如 office-ssh',
+  'form.aliasPlaceholder': '例如 办公室跳板机',
   'form.tunnel.server': '隧道地址（监听）',
   'form.tunnel.serverHint': '客户端连接的地址，格式 主机:端口，例如 0.0.0.0:10101。',
   'form.tunnel.client': '服务端地址',

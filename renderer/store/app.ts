@@ -10,6 +10,7 @@ import { TOTAL, TrafficBook, type Rate } from '../lib/traffic';
 import { parseLogLine, type LogEntry } from '../lib/logline';
 import { applyOrder, matchesQuery, parseQuery } from '../lib/search';
 import { policy } from './notices';
+import { t } from '../i18n';
 
 export interface MasterState {
   id: string;
@@ -261,10 +262,17 @@ function hostOf(url: string): string {
   }
 }
 
+/** '' for the local master without a name of its own: labelFor() shows it in the current language. */
 function labelOf(m: Pick<MasterState, 'name' | 'local' | 'label' | 'url'>, info: MasterInfo | null): string {
   if (m.name) return m.name;
   if (info?.alias) return info.alias;
-  return m.local ? m.label : hostOf(m.url) || m.label;
+  return m.local ? '' : hostOf(m.url) || m.label;
+}
+
+/** What the UI calls a master, in the current language for the local one. */
+export function labelFor(m: Pick<MasterState, 'label'> | undefined, fallback = ''): string {
+  if (!m) return fallback;
+  return m.label || t('master.local');
 }
 
 export interface MasterOptions {
@@ -425,7 +433,7 @@ export function visibleKeys(s: Pick<AppState, 'instances' | 'query' | 'statusFil
   const list = Object.values(s.instances)
     .filter((i) => s.statusFilter === 'all' || i.status === s.statusFilter)
     .filter((i) => s.typeFilter === 'all' || i.type === s.typeFilter)
-    .filter((i) => terms.length === 0 || matchesQuery({ ...i, masterName: masters[i.master]?.label ?? i.master }, terms));
+    .filter((i) => terms.length === 0 || matchesQuery({ ...i, masterName: labelFor(masters[i.master], i.master) }, terms));
   const byKey = new Map(list.map((i) => [i.key, i]));
   const byName = (a: string, b: string) => {
     const x = byKey.get(a)!;

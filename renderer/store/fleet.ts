@@ -6,7 +6,7 @@ import type { NodePassApi } from '../../engine/api/contract';
 import { LOCAL_MASTER, type AddMasterRequest, type AppSettings, type DesktopApi, type MasterEntry, type SettingsPatch } from '../../engine/api/desktop';
 import type { ApiResult } from '../../engine/api/contract';
 import { t } from '../i18n';
-import { addMaster, removeMaster, renameMaster, useApp } from './app';
+import { addMaster, labelFor, removeMaster, renameMaster, useApp } from './app';
 
 let desktop: DesktopApi | null = null;
 let makeApi: (m: MasterEntry) => NodePassApi = () => {
@@ -68,5 +68,5 @@ export async function saveSettings(patch: SettingsPatch): Promise<ApiResult<AppS
 }
 
 export function masterLabel(id: string): string {
-  return useApp.getState().masters[id]?.label ?? id;
+  return labelFor(useApp.getState().masters[id], id);
 }

@@ -6,7 +6,7 @@ import { t } from '../i18n';
 import { formatBytes, formatRate } from '../lib/format';
 import { hrefOf } from '../lib/router';
 import { rxOf, txOf, ZERO_RATE } from '../lib/traffic';
-import { displayName, useApp } from '../store/app';
+import { displayName, labelFor, useApp } from '../store/app';
 import { CopyButton, Empty, modeText, StatusPill, TypeBadge } from '../components/common';
 import { Icon } from '../components/Icon';
 import { LogView } from '../components/LogView';
@@ -33,7 +33,7 @@ export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' |
   const rate = useApp((s) => s.rates[k] ?? ZERO_RATE);
   const busy = useApp((s) => s.busy[k]);
   const connected = useApp((s) => Object.values(s.masters).some((m) => m.connected));
-  const masterLabel = useApp((s) => (i && Object.keys(s.masters).length > 1 ? (s.masters[i.master]?.label ?? i.master) : ''));
+  const masterLabel = useApp((s) => (i && Object.keys(s.masters).length > 1 ? labelFor(s.masters[i.master], i.master) : ''));
   const [sharing, setSharing] = useState(false);
   if (!i) {
     return (

@@ -11,6 +11,7 @@ import { rxOf, txOf, ZERO_RATE } from '../lib/traffic';
 import {
   act,
   displayName,
+  labelFor,
   setSelection,
   toggleSelected,
   TOTAL,
@@ -181,7 +182,7 @@ const Row = memo(function Row({ k, showMaster }: { k: string; showMaster: boolea
   const rate = useApp((s) => s.rates[k] ?? ZERO_RATE);
   const selected = useApp((s) => !!s.selected[k]);
   const busy = useApp((s) => s.busy[k]);
-  const masterLabel = useApp((s) => (i ? (s.masters[i.master]?.label ?? i.master) : ''));
+  const masterLabel = useApp((s) => (i ? labelFor(s.masters[i.master], i.master) : ''));
   const muted = usePrefs((s) => !!s.muted[k]);
   const [over, setOver] = useState(false);
   if (!i) return null;
@@ -240,10 +241,14 @@ const Row = memo(function Row({ k, showMaster }: { k: string; showMaster: boolea
               <Icon name="mute" size={12} />
             </span>
           )}
-          {showMaster && <MasterBadge label={masterLabel} />}
-          <TagChips tags={i.meta?.tags ?? {}} />
         </div>
         <div className="sub mono">{i.status === 'error' && i.error ? <span className="error-text">{i.error}</span> : addressOf(i.url)}</div>
+        {(showMaster || Object.keys(i.meta?.tags ?? {}).length > 0) && (
+          <div className="row-meta">
+            {showMaster && <MasterBadge label={masterLabel} />}
+            <TagChips tags={i.meta?.tags ?? {}} />
+          </div>
+        )}
       </td>
       <td>
         <TypeBadge type={i.type} />

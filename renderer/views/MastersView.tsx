@@ -9,7 +9,7 @@ import { t } from '../i18n';
 import { formatUptime } from '../lib/format';
 import { useNow } from '../lib/hooks';
 import { readQrFromFile } from '../lib/qr';
-import { toast, useApp, type MasterState } from '../store/app';
+import { labelFor, toast, useApp, type MasterState } from '../store/app';
 import { addRemoteMaster, removeRemoteMaster, updateRemoteMaster } from '../store/fleet';
 import { ConfirmButton, Empty } from '../components/common';
 import { Icon } from '../components/Icon';
@@ -57,7 +57,7 @@ function MasterRow({ m }: { m: MasterState }) {
             </button>
           </form>
         ) : (
-          <h2 className="master-title">{m.label}</h2>
+          <h2 className="master-title">{labelFor(m)}</h2>
         )}
         <span className={`pill ${m.connected ? 'pill-running' : 'pill-error'}`} data-testid="master-state">
           {m.connected ? t('masters.online') : t('masters.offline')}
@@ -113,7 +113,7 @@ function MasterRow({ m }: { m: MasterState }) {
           <Icon name="key" size={13} /> {t('masters.pinned', { fp: m.fingerprint })}
         </p>
       )}
-      <a className="btn small ghost" href="#/" onClick={() => useApp.setState({ query: `master:"${m.label.toLowerCase()}"` })}>
+      <a className="btn small ghost" href="#/" onClick={() => useApp.setState({ query: `master:"${labelFor(m).toLowerCase()}"` })}>
         <Icon name="list" size={14} />
         {t('masters.showInstances')}
       </a>

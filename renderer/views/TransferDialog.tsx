@@ -4,7 +4,7 @@
 import { useMemo, useState } from 'react';
 import { t } from '../i18n';
 import { exportInstances, parseImport, relinkPeers } from '../lib/transfer';
-import { apiOf, applyInstance, displayName, toast, useApp } from '../store/app';
+import { apiOf, applyInstance, displayName, labelFor, toast, useApp } from '../store/app';
 import { Modal } from '../components/common';
 import { Icon } from '../components/Icon';
 
@@ -87,7 +87,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
         <select id="import-master" className="select" value={master} onChange={(e) => setMaster(e.target.value)}>
           {Object.values(masters).map((m) => (
             <option key={m.id} value={m.id}>
-              {m.label}
+              {labelFor(m)}
             </option>
           ))}
         </select>
