@@ -13,6 +13,10 @@ function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
 
+// Tick steps in binary units, so axis labels are round numbers (as on the live chart).
+const BINARY_INCRS: number[] = [];
+for (let k = 0; k < 5; k++) for (const m of [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]) BINARY_INCRS.push(m * 1024 ** k);
+
 const pad = (n: number) => String(n).padStart(2, '0');
 
 function axisLabel(range: HistoryRange, s: number): string {
@@ -63,15 +67,20 @@ export function HistoryChart({ master, id, theme }: { master: string; id: string
         pxAlign: 0,
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
-        scales: { y: { range: (_u, _min, max) => [0, Math.max(1024, max * 1.15)] } },
+        scales: {
+          // Half a bucket of room on both sides so the first and last bars are whole.
+          x: { time: true, range: (_u, min, max) => [min - RANGES[range].stepMs / 2000, max + RANGES[range].stepMs / 2000] },
+          y: { range: (_u, _min, max) => [0, Math.max(1024, max * 1.15)] },
+        },
         axes: [
           { ...axisStyle, size: 30, space: 90, values: (_u, ticks) => ticks.map((s) => axisLabel(range, s)) },
-          { ...axisStyle, size: 56, values: (_u, ticks) => ticks.map((v) => formatAxisBytes(v)) },
+          { ...axisStyle, size: 56, incrs: BINARY_INCRS, values: (_u, ticks) => ticks.map((v) => formatAxisBytes(v)) },
         ],
         series: [
           {},
-          { label: t('traffic.in'), stroke: down, width: 1.5, fill: down + '24', points: { show: false }, paths: uPlot.paths.stepped?.({ align: 1 }) },
-          { label: t('traffic.out'), stroke: up, width: 1.5, dash: [6, 4], points: { show: false }, paths: uPlot.paths.stepped?.({ align: 1 }) },
+          // One bar per bucket and direction, side by side (in left, out right of the bucket's start).
+          { label: t('traffic.in'), stroke: down, width: 1, fill: down + 'b0', points: { show: false }, paths: uPlot.paths.bars?.({ size: [0.45, 18, 1], align: -1 }) },
+          { label: t('traffic.out'), stroke: up, width: 1, fill: up + 'b0', points: { show: false }, paths: uPlot.paths.bars?.({ size: [0.45, 18, 1], align: 1 }) },
         ],
       },
       [series.xs, series.rx, series.tx],

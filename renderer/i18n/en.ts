@@ -300,6 +300,7 @@ export const en = {
   'transfer.includeSecrets': 'Include secrets (tunnel keys, certificate paths)',
   'transfer.secretsWarning': 'This file holds tunnel keys: keep it private.',
   'transfer.omitted': 'Secrets left out: tunnel keys and certificate paths of {n} instance(s). The file lists them under "omitted".',
+  'transfer.noSecrets': 'None of these instances has secrets (tunnel keys, certificate paths) to leave out.',
   'transfer.json': 'Instances as JSON',
   'transfer.download': 'Download',
   'transfer.importTitle': 'Import instances',

@@ -304,6 +304,7 @@ export const zh: Record<MessageKey, string> = {
   'transfer.includeSecrets': '包含机密（隧道密钥、证书路径）',
   'transfer.secretsWarning': '此文件含有隧道密钥，请妥善保管。',
   'transfer.omitted': '已省略机密：{n} 个实例的隧道密钥和证书路径，文件中的 "omitted" 列出了它们。',
+  'transfer.noSecrets': '这些实例都没有需要省略的机密（隧道密钥、证书路径）。',
   'transfer.json': '实例 JSON',
   'transfer.download': '下载',
   'transfer.importTitle': '导入实例',

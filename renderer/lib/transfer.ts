@@ -73,7 +73,14 @@ export function exportInstances(list: readonly SourceInstance[], o: { secrets: b
     version: 1,
     exportedAt: (o.now ?? new Date()).toISOString(),
     secrets: o.secrets,
-    ...(o.secrets ? {} : { note: `Secrets left out: tunnel keys and certificate paths (crt, key) of ${stripped} instance(s), listed under "omitted".` }),
+    ...(o.secrets
+      ? {}
+      : {
+          note:
+            stripped > 0
+              ? `Secrets left out: tunnel keys and certificate paths (crt, key) of ${stripped} instance(s), listed under "omitted".`
+              : 'Secrets would have been left out; none of these instances has any.',
+        }),
     instances,
   };
 }

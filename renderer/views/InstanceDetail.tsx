@@ -67,15 +67,14 @@ export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' |
           </p>
         </div>
         <div className="spacer" />
-        <RowActions k={k} status={i.status} busy={busy} name={name} labelled />
+        <RowActions k={k} status={i.status} busy={busy} name={name} labelled>
+          <button type="button" className="btn small" onClick={() => setSharing(true)} data-testid="action-share">
+            <Icon name="share" size={14} />
+            {t('share.button')}
+          </button>
+          <MuteButton k={k} labelled />
+        </RowActions>
       </header>
-      <div className="actions labelled secondary-actions">
-        <button type="button" className="btn small" onClick={() => setSharing(true)} data-testid="action-share">
-          <Icon name="share" size={14} />
-          {t('share.button')}
-        </button>
-        <MuteButton k={k} labelled />
-      </div>
       {sharing && <ShareDialog i={i} onClose={() => setSharing(false)} />}
       {i.status === 'error' && (
         <div className="banner error" role="alert">

@@ -2,7 +2,7 @@
 // bulk actions. Each row subscribes to its own instance and rate, so a tick re-renders only the
 // rows whose numbers moved.
 
-import { memo, useMemo, useState } from 'react';
+import { memo, useMemo, useState, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { t } from '../i18n';
 import { formatBytes, formatCount, formatRate } from '../lib/format';
@@ -277,7 +277,7 @@ const Row = memo(function Row({ k, showMaster }: { k: string; showMaster: boolea
   );
 });
 
-export function RowActions({ k, status, busy, name, labelled }: { k: string; status: string; busy?: string; name: string; labelled?: boolean }) {
+export function RowActions({ k, status, busy, name, labelled, children }: { k: string; status: string; busy?: string; name: string; labelled?: boolean; children?: ReactNode }) {
   const run = (a: 'start' | 'stop' | 'restart' | 'reset' | 'delete') => void act(k, a, failText(t(`action.${a}`)));
   if (labelled) {
     // The detail page has room for words.
@@ -296,6 +296,7 @@ export function RowActions({ k, status, busy, name, labelled }: { k: string; sta
           <Icon name="edit" size={14} />
           {t('action.edit')}
         </a>
+        {children}
         <ConfirmButton icon="trash" label={t('action.delete')} confirmLabel={t('action.confirmDelete')} onConfirm={() => run('delete')} disabled={!!busy} testId="action-delete" wide />
       </div>
     );

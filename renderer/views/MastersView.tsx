@@ -62,7 +62,7 @@ function MasterRow({ m }: { m: MasterState }) {
         <span className={`pill ${m.connected ? 'pill-running' : 'pill-error'}`} data-testid="master-state">
           {m.connected ? t('masters.online') : t('masters.offline')}
         </span>
-        {m.local && <span className="badge">{t('masters.thisComputer')}</span>}
+        {m.local && m.label && <span className="badge">{t('masters.thisComputer')}</span>}
         <div className="spacer" />
         {!m.local && !editing && (
           <>

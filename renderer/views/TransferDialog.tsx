@@ -29,7 +29,7 @@ export function ExportDialog({ keys, onClose }: { keys: string[]; onClose: () =>
         {t('transfer.includeSecrets')}
       </label>
       <p className={`small ${secrets ? 'warn-text' : 'muted'}`} data-testid="export-note">
-        {secrets ? t('transfer.secretsWarning') : t('transfer.omitted', { n: omitted })}
+        {secrets ? t('transfer.secretsWarning') : omitted > 0 ? t('transfer.omitted', { n: omitted }) : t('transfer.noSecrets')}
       </p>
       <textarea className="input mono transfer-text" readOnly value={text} rows={12} data-testid="export-json" aria-label={t('transfer.json')} />
       <div className="form-actions">
