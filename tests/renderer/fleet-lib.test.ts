@@ -2,12 +2,12 @@
 // ordering, and history buckets.
 
 import { describe, expect, it } from 'vitest';
-import { exportInstances, parseImport, relinkPeers, stripSecrets } from '../../renderer/lib/transfer';
+import { exportInstances, parseImport, relinkPeers, stripSecrets, type SourceInstance } from '../../renderer/lib/transfer';
 import { applyOrder, matchesQuery, moveKey, parseQuery } from '../../renderer/lib/search';
 import { historySeries } from '../../renderer/lib/history';
 
 const peer0 = { sid: '', type: '', alias: '' };
-const list = [
+const list: SourceInstance[] = [
   { id: 'aaaa0001', alias: 'web', url: 'server://s3cret@:10101/127.0.0.1:8080?tls=2&crt=/etc/np/c.pem&key=/etc/np/k.pem&log=info', restart: true, meta: { peer: { sid: 'aaaa0002', type: 'client', alias: 'web-c' }, tags: { site: 'berlin', tier: 'prod' } } },
   { id: 'aaaa0002', alias: 'web-c', url: 'client://s3cret@1.2.3.4:10101/127.0.0.1:80', restart: false, meta: { peer: { sid: 'aaaa0001', type: 'server', alias: 'web' }, tags: {} } },
   { id: 'aaaa0003', alias: 'plain', url: 'client://127.0.0.1:1080/10.0.0.5:1080', restart: true, meta: { peer: peer0, tags: {} } },
@@ -32,7 +32,7 @@ describe('export / import', () => {
     if (!back.ok) return;
     expect(back.secrets).toBe(true);
     expect(back.omitted).toBe(0);
-    expect(back.value.map((i) => [i.alias, i.url, i.restart, i.meta.tags])).toEqual(list.map((i) => [i.alias, i.url, i.restart, i.meta.tags]));
+    expect(back.value.map((i) => [i.alias, i.url, i.restart, i.meta.tags])).toEqual(list.map((i) => [i.alias, i.url, i.restart, i.meta?.tags]));
     // Peer links follow the new IDs.
     const relinked = relinkPeers(back.value, new Map([['aaaa0001', 'new1'], ['aaaa0002', 'new2']]));
     expect(relinked.get('new1')).toEqual({ sid: 'new2', type: 'client', alias: 'web-c' });
@@ -55,7 +55,7 @@ describe('export / import', () => {
 });
 
 describe('search', () => {
-  const q = (text: string) => list.filter((i) => matchesQuery({ ...i, masterName: i.id === 'aaaa0003' ? 'Tokyo 1' : 'This computer' }, parseQuery(text))).map((i) => i.alias);
+  const q = (text: string) => list.filter((i) => matchesQuery({ ...i, id: i.id!, masterName: i.id === 'aaaa0003' ? 'Tokyo 1' : 'This computer' }, parseQuery(text))).map((i) => i.alias);
 
   it('plain words match name, ID, address and tags; all words must match', () => {
     expect(q('web')).toEqual(['web', 'web-c']);
