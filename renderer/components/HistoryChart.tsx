@@ -83,7 +83,8 @@ export function HistoryChart({ master, id, theme }: { master: string; id: string
           { label: t('traffic.out'), stroke: up, width: 1, fill: up + 'b0', points: { show: false }, paths: uPlot.paths.bars?.({ size: [0.45, 18, 1], align: 1 }) },
         ],
       },
-      [series.xs, series.rx, series.tx],
+      // Empty buckets draw nothing (not a hairline bar).
+      [series.xs, series.rx.map((v) => v || null), series.tx.map((v) => v || null)],
       el,
     );
     const ro = new ResizeObserver(() => {

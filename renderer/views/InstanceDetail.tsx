@@ -67,13 +67,7 @@ export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' |
           </p>
         </div>
         <div className="spacer" />
-        <RowActions k={k} status={i.status} busy={busy} name={name} labelled>
-          <button type="button" className="btn small" onClick={() => setSharing(true)} data-testid="action-share">
-            <Icon name="share" size={14} />
-            {t('share.button')}
-          </button>
-          <MuteButton k={k} labelled />
-        </RowActions>
+        <RowActions k={k} status={i.status} busy={busy} name={name} labelled />
       </header>
       {sharing && <ShareDialog i={i} onClose={() => setSharing(false)} />}
       {i.status === 'error' && (
@@ -88,6 +82,14 @@ export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' |
         <a href={hrefOf({ name: 'detail', key: k, tab: 'logs' })} className={tab === 'logs' ? 'on' : ''} data-testid="tab-logs">
           {t('detail.logs')}
         </a>
+        <div className="spacer" />
+        <div className="actions labelled tab-actions">
+          <button type="button" className="btn small ghost" onClick={() => setSharing(true)} data-testid="action-share">
+            <Icon name="share" size={14} />
+            {t('share.button')}
+          </button>
+          <MuteButton k={k} labelled />
+        </div>
       </nav>
       {tab === 'logs' ? (
         <section className="card">

@@ -322,7 +322,7 @@ export function MuteButton({ k, labelled }: { k: string; labelled?: boolean }) {
   const label = muted ? t('notify.unmute') : t('notify.mute');
   if (labelled) {
     return (
-      <button type="button" className={`btn small${muted ? ' on' : ''}`} onClick={() => toggleMuted(k)} aria-pressed={muted} data-testid="action-mute">
+      <button type="button" className={`btn small ghost${muted ? ' on' : ''}`} onClick={() => toggleMuted(k)} aria-pressed={muted} data-testid="action-mute">
         <Icon name={muted ? 'mute' : 'bell'} size={14} />
         {label}
       </button>

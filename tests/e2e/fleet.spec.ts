@@ -137,8 +137,8 @@ test('a remote master added from its QR code shows its instances, and they can b
 test('a broken tunnel shows the error, notifies once, and notifies the recovery; a muted instance stays quiet', async ({ app }) => {
   const tunnel = await freePort();
   userPort = await freePort();
-  const server = must(await app.api.createInstance({ alias: 'nt-server', url: `server://127.0.0.1:${tunnel}/127.0.0.1:${userPort}?mode=1` }));
-  const client = must(await app.api.createInstance({ alias: 'nt-client', url: `client://127.0.0.1:${tunnel}/127.0.0.1:${echo.port}?mode=2` }));
+  const server = must(await app.api.createInstance({ alias: 'nt-server', url: `server://fleet-secret@127.0.0.1:${tunnel}/127.0.0.1:${userPort}?mode=1` }));
+  const client = must(await app.api.createInstance({ alias: 'nt-client', url: `client://fleet-secret@127.0.0.1:${tunnel}/127.0.0.1:${echo.port}?mode=2` }));
   ids.server = server.id;
   ids.client = client.id;
   await running(app.api, server.id);
@@ -213,6 +213,8 @@ test('tags, pairing, search by tag, drag to reorder, share as URL and QR code', 
   await page.getByTestId('action-share').click();
   await expect(page.getByTestId('share-qr')).toBeVisible();
   await expect(page.getByTestId('share-url')).toHaveText(/^server:\/\/127\.0\.0\.1:\d+\//);
+  await page.getByTestId('share-secrets').check();
+  await expect(page.getByTestId('share-url')).toHaveText(/^server:\/\/fleet-secret@127\.0\.0\.1:\d+\//);
   await page.keyboard.press('Escape');
   await shootDialog('13-share', () => page.getByTestId('action-share').click(), 'share-dialog');
 
@@ -249,12 +251,17 @@ test('export without secrets says what it left out; export with secrets imported
   await expect(dialog).toBeVisible();
   const plain = JSON.parse(await page.getByTestId('export-json').inputValue()) as { secrets: boolean; note: string; instances: Array<{ url: string; omitted?: string[] }> };
   expect(plain.secrets).toBe(false);
-  // Neither has a key of its own (it derives from the port): nothing to leave out.
-  expect(plain.instances.every((i) => !i.url.includes('@'))).toBe(true);
-  await expect(page.getByTestId('export-note')).toContainText('Secrets left out');
+  // The shared tunnel key is left out, and the file says so per instance and in its note.
+  expect(plain.instances.map((i) => [i.url.includes('fleet-secret'), i.omitted])).toEqual([
+    [false, ['tunnel key']],
+    [false, ['tunnel key']],
+  ]);
+  expect(plain.note).toContain('2 instance(s)');
+  await expect(page.getByTestId('export-note')).toContainText('Secrets left out: tunnel keys and certificate paths of 2 instance(s)');
   await page.getByTestId('export-secrets').check();
   const full = JSON.parse(await page.getByTestId('export-json').inputValue()) as { secrets: boolean; instances: Array<{ alias: string; url: string; meta: { tags: Record<string, string> } }> };
   expect(full.secrets).toBe(true);
+  expect(full.instances.every((i) => i.url.includes('fleet-secret@'))).toBe(true);
   await page.keyboard.press('Escape');
   await shootDialog('15-export', () => page.getByTestId('export-open').click(), 'export-dialog');
   await search.fill('');
