@@ -35,6 +35,10 @@ function fail(message: string): never {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // A reader that goes away (a closed pipe) must not take the tunnel down with EPIPE.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
+  if (process.send) (await import('./instance/ipc')).watchParent();
   if (argv.length !== 1 || argv[0].trim() === '') {
     fail(argv.length > 1 ? `start: expected exactly one URL argument, got ${argv.length}` : 'start: empty URL command');
   }

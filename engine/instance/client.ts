@@ -4,7 +4,7 @@
 import type dgram from 'node:dgram';
 import type net from 'node:net';
 import { ClientPool, CONTROL_ID, type PoolConn } from '../pool/pool';
-import type { ClientTransport } from '../pool/transport';
+import { transportLoader, type ClientTransport } from '../pool/transport';
 import { TcpClientTransport } from '../pool/tcp';
 import { bindUdp, closeServer, listenTcp } from '../relay/listen';
 import { certFingerprint } from '../tls/fingerprint';
@@ -191,6 +191,7 @@ export class Client extends TunnelCore {
 
     let transport: ClientTransport;
     try {
+      await transportLoader.load(Number(offer.type));
       transport = this.makeTransport(offer);
     } catch (e) {
       return `commonStart: initTunnelPool failed: ${(e as Error).message}`;

@@ -8,15 +8,33 @@ export interface ChildMessage {
   [k: string]: unknown;
 }
 
-export function attachParent(instance: TunnelInstance): void {
+let instance: TunnelInstance | null = null;
+
+function leave(): void {
+  setTimeout(() => process.exit(0), 2000).unref();
+  if (instance) void instance.stop().finally(() => process.exit(0));
+  else process.exit(0);
+}
+
+/**
+ * Called first thing in a child: a master that dies (even by SIGKILL) closes the channel, and we
+ * follow it — also while we are still starting up, before there is an instance to stop.
+ */
+export function watchParent(): void {
+  if (!process.send) return;
+  if (!process.connected) leave();
+  process.on('disconnect', leave);
+}
+
+export function attachParent(inst: TunnelInstance): void {
+  instance = inst;
+  if (!process.connected) {
+    leave();
+    return;
+  }
   const send = (m: ChildMessage) => {
     if (process.connected) process.send!(m, undefined, { swallowErrors: true } as never, () => {});
   };
-  instance.on('stats', (s) => send({ type: 'stats', stats: s }));
-  instance.on('state', (e) => send({ type: 'state', state: e.state, message: e.message }));
-  // No orphans: a master that dies (even by SIGKILL) closes the channel, and we follow it.
-  process.on('disconnect', () => {
-    void instance.stop().finally(() => process.exit(0));
-    setTimeout(() => process.exit(0), 2000).unref();
-  });
+  inst.on('stats', (s) => send({ type: 'stats', stats: s }));
+  inst.on('state', (e) => send({ type: 'state', state: e.state, message: e.message }));
 }

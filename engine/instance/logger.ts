@@ -2,6 +2,7 @@
 // The master (ours and the Go one) reads these lines, so the format is exact; colours are on as in
 // NodePass unless NO_COLOR is set. Every record also goes to listeners as an object.
 
+import { writeSync } from 'node:fs';
 import type { LogLevel } from '../url/model';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error' | 'event';
@@ -80,7 +81,40 @@ export class Logger {
   }
 }
 
-/** Writes lines to stdout the way NodePass does (one write per line). */
+// Lines go to stdout in batches, at most LOG_FLUSH_MS after they were logged: a write to a pipe
+// or terminal is a synchronous syscall in Node that also wakes the reader, and a busy tunnel logs
+// two lines per connection in each process; written one by one they cost about as much CPU as
+// the connection itself (bench: connection latency). Whatever is pending when the process exits
+// (process.exit, a fatal error) is written first.
+const LOG_FLUSH_MS = 10;
+let pending = '';
+let flushTimer: NodeJS.Timeout | null = null;
+
+function flushStdout(): void {
+  flushTimer = null;
+  const text = pending;
+  pending = '';
+  if (text !== '') process.stdout.write(text);
+}
+
+let exitHooked = false;
+
+/** Writes lines to stdout in NodePass's format, in batches (see LOG_FLUSH_MS). */
 export function stdoutSink(record: LogRecord): void {
-  process.stdout.write(record.line + '\n');
+  pending += record.line + '\n';
+  if (flushTimer) return;
+  flushTimer = setTimeout(flushStdout, LOG_FLUSH_MS);
+  flushTimer.unref();
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once('exit', () => {
+      if (pending === '') return;
+      try {
+        writeSync(1, pending);
+      } catch {
+        // stdout is gone; nothing left to tell
+      }
+      pending = '';
+    });
+  }
 }

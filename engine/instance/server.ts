@@ -9,7 +9,7 @@
 import type dgram from 'node:dgram';
 import type net from 'node:net';
 import { CONTROL_ID, ServerPool, type PoolConn } from '../pool/pool';
-import type { ServerTransport } from '../pool/transport';
+import { transportLoader, type ServerTransport } from '../pool/transport';
 import { normaliseIp, TcpServerTransport } from '../pool/tcp';
 import { bindUdp, closeServer, listenTcp } from '../relay/listen';
 import { fileTls, ramTls, type ServerTls } from '../tls/context';
@@ -56,6 +56,7 @@ export class Server extends TunnelCore {
   /** Start-up work that can fail for good (exit 1): certificates. */
   async prepare(): Promise<void> {
     const c = this.cfg;
+    await transportLoader.load(c.type);
     if (c.tls === 2) {
       this.tls = fileTls(c.crtFile, c.keyFile, this.env.reloadIntervalMs, {
         onReloaded: (p) => this.logger.debug(`TLS cert reloaded: ${p}`),
@@ -198,7 +199,8 @@ export class Server extends TunnelCore {
     sock.resume();
   }
 
-  private async serveHandshake(sock: net.Socket, initial: Buffer | null): Promise<void> {
+  /** Serves one tunnel handshake (also called by transports that share the port with it). */
+  async serveHandshake(sock: net.Socket, initial: Buffer | null): Promise<void> {
     const peer = joinHostPort(normaliseIp(sock.remoteAddress ?? ''), sock.remotePort ?? 0);
     let head;
     try {

@@ -63,9 +63,9 @@ interface Expirable {
 }
 
 export class UdpForwarder {
-  private readonly ports = new Set<IngressPort>();
+  private readonly ports = new Set<ListenerPort<IngressSession>>();
   private readonly egressSessions = new Map<string, EgressSession>();
-  private single: SinglePort | null = null;
+  private single: ListenerPort<SingleSession> | null = null;
   private readonly byTunnel = new Map<Session, Set<Expirable>>();
   private sweeper: NodeJS.Timeout | null = null;
   private closed = false;
@@ -78,7 +78,7 @@ export class UdpForwarder {
 
   ingress(sock: dgram.Socket, session: () => Promise<Session | null>): void {
     growBuffers(sock, LISTENER_RCVBUF);
-    const port = new IngressPort(this, sock, session);
+    const port = new ListenerPort<IngressSession>(this, sock, 'commonUDPLoop', (p, key, r) => new IngressSession(this, p, session, key, r.address, r.port));
     this.ports.add(port);
     sock.once('close', () => {
       this.ports.delete(port);
@@ -150,7 +150,7 @@ export class UdpForwarder {
 
   singleEnd(sock: dgram.Socket): void {
     growBuffers(sock, LISTENER_RCVBUF);
-    const port = new SinglePort(this, sock);
+    const port = new ListenerPort<SingleSession>(this, sock, 'singleUDPLoop', (p, key, r) => new SingleSession(this, p, key, r.address, r.port));
     this.single = port;
     sock.once('close', () => {
       if (this.single === port) this.single = null;
@@ -255,15 +255,28 @@ function sendTo(sock: dgram.Socket, payload: Buffer, port: number, address: stri
 // ---------------------------------------------------------------------------------------------
 // Ingress
 
-class IngressPort {
-  private readonly sessions = new Map<string, IngressSession>();
+/** What a listener port needs from the per-client sessions it creates. */
+interface PortSession extends Expirable {
+  readonly key: string;
+  open(): Promise<void>;
+  fromClient(msg: Buffer): void;
+}
+
+/**
+ * A UDP listener (a target address, or the tunnel address in single-end mode) and its sessions,
+ * keyed by the client's `ip:port`. Ingress and single-end differ only in the session they create.
+ */
+class ListenerPort<S extends PortSession> {
+  private readonly sessions = new Map<string, S>();
 
   constructor(
     private readonly fw: UdpForwarder,
     readonly sock: dgram.Socket,
-    readonly session: () => Promise<Session | null>,
+    /** Log prefix: `commonUDPLoop` or `singleUDPLoop`, as NodePass names them. */
+    private readonly where: string,
+    private readonly create: (port: ListenerPort<S>, key: string, rinfo: dgram.RemoteInfo) => S,
   ) {
-    sock.on('error', (e: Error) => fw.deps.logger.debug(`commonUDPLoop: ${e.message}`));
+    sock.on('error', (e: Error) => fw.deps.logger.debug(`${where}: ${e.message}`));
     sock.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
       // RX counts what the listener read from clients (§7.2), refused datagrams included.
       fw.deps.stats.udprx += msg.length;
@@ -283,11 +296,11 @@ class IngressPort {
     let s = this.sessions.get(key);
     if (!s) {
       if (msg.length > this.fw.deps.env.udpDataBufSize) {
-        this.fw.deps.logger.debug(`commonUDPLoop: dropped a ${msg.length}-byte datagram from ${key} (NP_UDP_DATA_BUF_SIZE=${this.fw.deps.env.udpDataBufSize})`);
+        this.fw.deps.logger.debug(`${this.where}: dropped a ${msg.length}-byte datagram from ${key} (NP_UDP_DATA_BUF_SIZE=${this.fw.deps.env.udpDataBufSize})`);
         return;
       }
-      if (!this.fw.acquireSlot('commonUDPLoop')) return;
-      s = new IngressSession(this.fw, this, key, rinfo.address, rinfo.port);
+      if (!this.fw.acquireSlot(this.where)) return;
+      s = this.create(this, key, rinfo);
       this.sessions.set(key, s);
       void s.open();
     }
@@ -295,7 +308,7 @@ class IngressPort {
   }
 
   /** @internal */
-  ended(s: IngressSession): void {
+  ended(s: S): void {
     if (this.sessions.get(s.key) === s) this.sessions.delete(s.key);
   }
 
@@ -319,7 +332,8 @@ class IngressSession implements Expirable {
 
   constructor(
     private readonly fw: UdpForwarder,
-    private readonly port: IngressPort,
+    private readonly port: ListenerPort<IngressSession>,
+    private readonly tunnelSession: () => Promise<Session | null>,
     readonly key: string,
     private readonly address: string,
     private readonly clientPort: number,
@@ -327,7 +341,7 @@ class IngressSession implements Expirable {
 
   async open(): Promise<void> {
     const { env, logger } = this.fw.deps;
-    const tunnel = await this.port.session();
+    const tunnel = await this.tunnelSession();
     if (this.closed) return;
     if (!tunnel) {
       logger.warn(`commonUDPLoop: request timeout: no tunnel session within ${env.poolGetTimeoutMs}ms`);
@@ -533,57 +547,6 @@ class EgressSession implements Expirable {
 // ---------------------------------------------------------------------------------------------
 // Single-end
 
-class SinglePort {
-  private readonly sessions = new Map<string, SingleSession>();
-
-  constructor(
-    private readonly fw: UdpForwarder,
-    readonly sock: dgram.Socket,
-  ) {
-    sock.on('error', (e: Error) => fw.deps.logger.debug(`singleUDPLoop: ${e.message}`));
-    sock.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
-      fw.deps.stats.udprx += msg.length;
-      const rate = fw.rate;
-      if (rate) rate.udpRead.run(msg.length, () => this.dispatch(msg, rinfo));
-      else this.dispatch(msg, rinfo);
-    });
-  }
-
-  get size(): number {
-    return this.sessions.size;
-  }
-
-  private dispatch(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    if (this.fw.isClosed) return;
-    if (msg.length > this.fw.deps.env.udpDataBufSize) {
-      this.fw.deps.logger.debug(`singleUDPLoop: dropped a ${msg.length}-byte datagram (NP_UDP_DATA_BUF_SIZE=${this.fw.deps.env.udpDataBufSize})`);
-      return;
-    }
-    const key = clientKey(rinfo);
-    let s = this.sessions.get(key);
-    if (!s) {
-      if (!this.fw.acquireSlot('singleUDPLoop')) return;
-      s = new SingleSession(this.fw, this, key, rinfo.address, rinfo.port);
-      this.sessions.set(key, s);
-      void s.open();
-    }
-    s.fromClient(msg);
-  }
-
-  /** @internal */
-  ended(s: SingleSession): void {
-    if (this.sessions.get(s.key) === s) this.sessions.delete(s.key);
-  }
-
-  expire(limit: number, why: string): void {
-    for (const s of [...this.sessions.values()]) if (s.lastActive <= limit) s.close(why);
-  }
-
-  closeAll(why: string): void {
-    for (const s of [...this.sessions.values()]) s.close(why);
-  }
-}
-
 class SingleSession implements Expirable {
   lastActive = Date.now();
   closed = false;
@@ -593,7 +556,7 @@ class SingleSession implements Expirable {
 
   constructor(
     private readonly fw: UdpForwarder,
-    private readonly port: SinglePort,
+    private readonly port: ListenerPort<SingleSession>,
     readonly key: string,
     private readonly address: string,
     private readonly clientPort: number,
@@ -638,6 +601,10 @@ class SingleSession implements Expirable {
 
   fromClient(msg: Buffer): void {
     this.lastActive = Date.now();
+    if (msg.length > this.fw.deps.env.udpDataBufSize) {
+      this.fw.deps.logger.debug(`singleUDPLoop: dropped a ${msg.length}-byte datagram (NP_UDP_DATA_BUF_SIZE=${this.fw.deps.env.udpDataBufSize})`);
+      return;
+    }
     if (this.target) {
       this.send(this.target, msg);
       return;

@@ -93,6 +93,7 @@ type Waiter = { resolve: (c: PoolConn | null) => void; timer: NodeJS.Timeout };
 
 export class PoolTimeoutError extends Error {}
 
+
 abstract class BasePool {
   /** Insertion-ordered: iteration order is the FIFO of idle IDs. */
   protected readonly idle = new Map<string, PoolConn>();
@@ -205,9 +206,13 @@ abstract class BasePool {
       this.idle.delete(id);
       this.onChange?.();
       this.taken();
+      // The peer used our last idle stream: a burst is on, grow so the next ones are waiting.
+      if (this.idle.size === 0) this.wantMore();
       return Promise.resolve(conn);
     }
     if (this.closed) return Promise.reject(new PoolTimeoutError(`OutgoingGet: pool closed`));
+    // The peer is ahead of us (it named a stream we have not filed yet): grow as well.
+    this.wantMore();
     const previous = this.outgoingWaiters.get(id);
     if (previous) {
       clearTimeout(previous.timer);
@@ -267,6 +272,16 @@ export class ServerPool extends BasePool {
   constructor(private readonly opts: ServerPoolOptions) {
     super();
     this.max = Math.max(1, opts.max);
+  }
+
+  /** The IP every pooled stream must come from ('' = any), for transports that answer refusals. */
+  get clientIp(): string {
+    return this.opts.clientIp;
+  }
+
+  /** True when another stream would be refused as `pool full`. */
+  get full(): boolean {
+    return this.idle.size >= this.max;
   }
 
   /** Returns the reason a stream was refused, or null when it was filed. */
@@ -359,6 +374,8 @@ export class ClientPool extends BasePool {
   private timer: NodeJS.Timeout | null = null;
   private ready = false;
   private dialFailures = 0;
+  /** Opens allowed in flight at once by topUp (see there). */
+  private window = 2;
   /** The most recent reason a pooled stream could not be opened (for error messages). */
   lastDialError: string | null = null;
 
@@ -413,22 +430,49 @@ export class ClientPool extends BasePool {
   }
 
   /** Opens streams until idle + in flight reaches capacity (on demand, between ticks). */
+  /**
+   * Opens streams until idle + in flight reaches capacity (on demand, between ticks), with at
+   * most `window` opens in flight. The window starts at 2 and grows by one per stream opened
+   * (slow start, so it soon stops mattering): 63 TLS handshakes started at once would all finish
+   * late, together, while the first user waits for any one of them; opened a few at a time, the
+   * first is ready at once.
+   */
   private topUp(): void {
     if (!this.ready || this.closed) return;
     // Back off from on-demand dialling while the server is refusing; the tick still retries.
     if (this.dialFailures > 3) return;
-    let need = this.capacity - this.idle.size - this.inflight;
-    while (need-- > 0) void this.openOne();
+    let need = Math.min(this.capacity - this.idle.size - this.inflight, this.window - this.inflight);
+    while (need-- > 0) void this.openOne().then(this.afterOpen);
+  }
+
+  private readonly afterOpen = (ok: boolean): void => {
+    if (ok) this.window++;
+    this.topUp();
+  };
+
+  // A stream was just taken for a user: the replacement is dialled at the end of this turn of
+  // the event loop, after the work that user is waiting for (the target dial) has started, and
+  // one top-up serves every stream taken in the same turn.
+  private topUpScheduled = false;
+  private readonly scheduledTopUp = (): void => {
+    this.topUpScheduled = false;
+    this.topUp();
+  };
+
+  private scheduleTopUp(): void {
+    if (this.topUpScheduled) return;
+    this.topUpScheduled = true;
+    setImmediate(this.scheduledTopUp);
   }
 
   protected override taken(): void {
-    this.topUp();
+    this.scheduleTopUp();
   }
 
   protected override wantMore(): void {
     // The pool ran dry under load: grow towards max so the next burst finds streams waiting.
     if (this.capacity < this.max) this.capacity++;
-    this.topUp();
+    this.scheduleTopUp();
   }
 
   private async openOne(): Promise<boolean> {

@@ -40,6 +40,19 @@ export function tlsClient(socket: net.Socket, options: tls.ConnectionOptions, ti
   });
 }
 
+/**
+ * For protocols framed above TLS (WebSocket, HTTP/2) the peer's FIN ends the connection. Over an
+ * allowHalfOpen TCP socket (as dialTcp and the tunnel listener make them) the TLS socket would
+ * stay half-open and never emit 'close', which is what ws and http2 wait for.
+ */
+export function closeOnEnd(t: tls.TLSSocket, raw: net.Socket): void {
+  t.once('end', () => {
+    t.destroy();
+    raw.destroy();
+  });
+  t.once('close', () => raw.destroy());
+}
+
 export class TcpClientTransport implements ClientTransport {
   readonly kind = 'tcp';
 
@@ -47,7 +60,8 @@ export class TcpClientTransport implements ClientTransport {
 
   async open(): Promise<PooledStream> {
     const { host, port } = await this.opts.target();
-    const sock = await dialTcp({ host, port, timeoutMs: this.opts.dialTimeoutMs });
+    // Plain TCP streams read the fast way in the relay; TLS takes over the socket's reads itself.
+    const sock = await dialTcp({ host, port, timeoutMs: this.opts.dialTimeoutMs, fastRead: this.opts.tls === 0 });
     sock.setKeepAlive(true, this.opts.keepAliveMs);
     const remoteIp = sock.remoteAddress ?? host;
     const remoteAddr = joinHostPort(normaliseIp(remoteIp), sock.remotePort ?? 0);

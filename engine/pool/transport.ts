@@ -43,3 +43,10 @@ export interface ServerTransport {
 }
 
 export type StreamSink = (s: PooledStream) => void;
+
+/**
+ * Loads the module of a pool type whose transport is registered on first use (register.ts), so
+ * a process never pays at start-up for the libraries of transports it does not use. Resolves at
+ * once for types that need nothing loaded.
+ */
+export const transportLoader: { load: (type: number) => Promise<void> } = { load: () => Promise.resolve() };

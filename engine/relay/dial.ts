@@ -2,12 +2,18 @@
 // off (latency of small writes), a connect deadline, and an optional source address.
 
 import net from 'node:net';
+import { fastReadOptions, markFast } from './tcp';
 
 export interface DialOptions {
   host: string;
   port: number;
   timeoutMs: number;
   localAddress?: string;
+  /**
+   * Read with net's `onread` into reused memory once a relay takes the socket (relay/tcp.ts).
+   * Only for sockets that stay plain TCP: never one that will be wrapped in TLS.
+   */
+  fastRead?: boolean;
 }
 
 /** Go-like error text: `dial tcp 127.0.0.1:9: connect: connection refused`. */
@@ -34,7 +40,9 @@ export function dialTcp(opts: DialOptions): Promise<net.Socket> {
       allowHalfOpen: true,
       noDelay: true,
       localAddress: opts.localAddress,
+      onread: opts.fastRead ? fastReadOptions() : undefined,
     });
+    if (opts.fastRead) markFast(sock);
     const timer = setTimeout(() => {
       sock.destroy();
       reject(dialError(addr, Object.assign(new Error('i/o timeout'), { code: 'ETIMEDOUT' })));

@@ -93,15 +93,15 @@ export class Targets {
   }
 
   private async dialOne(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
-    if (this.sourceIp === '') return dialTcp({ host, port, timeoutMs });
+    if (this.sourceIp === '') return dialTcp({ host, port, timeoutMs, fastRead: true });
     try {
-      return await dialTcp({ host, port, timeoutMs, localAddress: this.sourceIp });
+      return await dialTcp({ host, port, timeoutMs, localAddress: this.sourceIp, fastRead: true });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? '';
       if (!SOURCE_ERRORS.has(code)) throw e;
       this.sourceIp = '';
       this.onSourceFallback(e as Error);
-      return dialTcp({ host, port, timeoutMs });
+      return dialTcp({ host, port, timeoutMs, fastRead: true });
     }
   }
 

@@ -64,7 +64,9 @@ const REASONS: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   408: 'Request Timeout',
+  426: 'Upgrade Required',
   431: 'Request Header Fields Too Large',
+  503: 'Service Unavailable',
 };
 
 /** A complete response with `Connection: close`, as NodePass's handshake server sends. */

@@ -1,0 +1,407 @@
+// Type 2: one WebSocket per pooled stream (spec §5.4). Binary messages, no compression, any path,
+// `ws://` at tls=0 and `wss://` at tls 1/2 (or when the tunnel port is 443). The server sends the
+// 4 ID bytes as one message; afterwards every write is one message and messages are read as one
+// byte stream. No client-IP pinning: this pool is meant to pass proxies and CDNs.
+//
+// Better than NodePass: two NodePass Desktop peers agree on an upgrade header to mark the end of
+// one direction with an empty binary message, so a half-closed TCP session keeps flowing the other
+// way (a close frame ends both). With a Go peer `end()` sends a close frame, as coder/websocket does.
+
+import type { IncomingMessage } from 'node:http';
+import type net from 'node:net';
+import { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import WebSocket, { WebSocketServer } from 'ws';
+import type { ClientTransport, PooledStream, ServerTransport, StreamSink } from './transport';
+import { closeOnEnd, normaliseIp, tlsClient, tlsServer } from './tcp';
+import type { ServerTls } from '../tls/context';
+import { clientTlsOptions } from '../tls/context';
+import { dialTcp } from '../relay/dial';
+import { isIP, joinHostPort } from '../url/ip';
+import { buildResponse, FEATURES_HEADER, parseFeatureList, parseHead, type HttpHead } from '../wire/http';
+
+/** Upgrade-level feature: an empty binary message means "no more data this way". */
+export const WS_FEATURE_EOF = 'ws-eof';
+
+/**
+ * Largest message accepted. Peers write one message per read of their source (Go: 16 KiB, Node:
+ * ≤ 64 KiB), so this only stops a hostile peer from making us buffer without bound.
+ */
+export const WS_MAX_PAYLOAD = 16 * 1024 * 1024;
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A WebSocket as a Duplex byte stream. Writes are sent as they come (one binary message each) and
+ * acknowledged at once unless the socket needs draining, so the relay is throttled by the socket,
+ * not by a round-trip per chunk.
+ */
+export class WsStream extends Duplex {
+  private pendingWrite: ((err?: Error | null) => void) | null = null;
+  private sentEof = false;
+  private gotEof = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly socket: net.Socket,
+    /** Both peers agreed on the empty-message EOF (see WS_FEATURE_EOF). */
+    readonly halfClose: boolean,
+  ) {
+    super({ allowHalfOpen: true, decodeStrings: false });
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', this.onMessage);
+    ws.on('close', this.onClose);
+    ws.on('error', this.onError);
+    socket.on('drain', this.onDrain);
+  }
+
+  private onMessage = (data: WebSocket.RawData): void => {
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    if (buf.length === 0) {
+      // Without the agreement an empty message carries nothing (Go may send one for an empty write).
+      if (this.halfClose && !this.gotEof) {
+        this.gotEof = true;
+        this.push(null);
+        this.maybeClose();
+      }
+      return;
+    }
+    if (this.gotEof) return;
+    if (!this.push(buf)) this.ws.pause();
+  };
+
+  private onClose = (): void => {
+    // A close frame (or a lost connection) ends what we read; writes fail from now on.
+    if (!this.gotEof) {
+      this.gotEof = true;
+      this.push(null);
+    }
+    this.flushPending(new Error('websocket closed'));
+  };
+
+  private onError = (err: Error): void => {
+    this.destroy(err);
+  };
+
+  private onDrain = (): void => this.flushPending(null);
+
+  private flushPending(err: Error | null): void {
+    const cb = this.pendingWrite;
+    this.pendingWrite = null;
+    cb?.(err);
+  }
+
+  private maybeClose(): void {
+    if (this.sentEof && this.gotEof && this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
+  }
+
+  override _read(): void {
+    if (this.ws.isPaused) this.ws.resume();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.ws.readyState !== WebSocket.OPEN) {
+      cb(new Error(`websocket ${this.ws.readyState === WebSocket.CLOSING ? 'closing' : 'closed'}`));
+      return;
+    }
+    if (chunk.length === 0) {
+      cb();
+      return;
+    }
+    this.ws.send(chunk, { binary: true });
+    if (this.socket.writableNeedDrain) this.pendingWrite = cb;
+    else cb();
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    if (this.ws.readyState === WebSocket.OPEN) {
+      if (this.halfClose) {
+        this.ws.send(EMPTY, { binary: true });
+        this.sentEof = true;
+        this.maybeClose();
+      } else {
+        this.ws.close(1000);
+      }
+    }
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.socket.off('drain', this.onDrain);
+    this.pendingWrite = null;
+    const state = this.ws.readyState;
+    if (err) {
+      if (state !== WebSocket.CLOSED) this.ws.terminate();
+    } else if (state === WebSocket.OPEN) {
+      // A normal close, as Go's NetConn.Close does; ws drops the socket if no reply comes.
+      this.ws.close(1000);
+    }
+    cb(err);
+  }
+}
+
+// ---- server ----
+
+export interface WsServerOptions {
+  /** TLS config at tls 1/2 (then only `wss://` is served), null at tls=0. */
+  tls: ServerTls | null;
+  keepAliveMs: number;
+  /** Bounds the TLS handshake and the HTTP request head. */
+  handshakeTimeoutMs: number;
+  /** True when the pool holds `max` idle streams: the upgrade is refused with 503 `pool full`. */
+  full: () => boolean;
+  onStream: StreamSink;
+  /** A plain HTTP request that is not an upgrade: the tunnel handshake of a (re)connecting client. */
+  onHandshake: (socket: net.Socket, bytes: Buffer) => void;
+  onError?: (err: Error) => void;
+}
+
+type RequestRead = { ok: true; head: HttpHead; raw: Buffer } | { ok: false; error: string };
+
+/** Reads one HTTP request head from a paused socket, keeping every byte read. */
+function readRequest(sock: Duplex, initial: Buffer | null, timeoutMs: number): Promise<RequestRead> {
+  return new Promise((resolve) => {
+    let buf = initial ?? EMPTY;
+    const done = (r: RequestRead) => {
+      clearTimeout(timer);
+      sock.off('data', onData);
+      sock.off('end', onEnd);
+      sock.off('error', onErr);
+      sock.pause();
+      resolve(r);
+    };
+    const check = (): boolean => {
+      const r = parseHead(buf, 'request');
+      if (r.state === 'done') done({ ok: true, head: r.head, raw: buf });
+      else if (r.state === 'error') done({ ok: false, error: r.error });
+      return r.state !== 'partial';
+    };
+    const onData = (c: Buffer) => {
+      buf = buf.length === 0 ? c : Buffer.concat([buf, c]);
+      check();
+    };
+    const onEnd = () => done({ ok: false, error: 'connection closed mid-request' });
+    const onErr = (e: Error) => done({ ok: false, error: e.message });
+    const timer = setTimeout(() => done({ ok: false, error: `no complete request within ${timeoutMs}ms` }), timeoutMs);
+    if (buf.length > 0 && check()) return;
+    sock.on('data', onData);
+    sock.once('end', onEnd);
+    sock.once('error', onErr);
+    sock.resume();
+  });
+}
+
+function reply(sock: Duplex, status: number, body: string): void {
+  sock.end(buildResponse(status, body));
+  const t = setTimeout(() => sock.destroy(), 1000);
+  t.unref();
+  sock.once('close', () => clearTimeout(t));
+}
+
+function wantsEof(headers: Record<string, string | string[] | undefined>): boolean {
+  const v = headers[FEATURES_HEADER.toLowerCase()];
+  return parseFeatureList(Array.isArray(v) ? v.join(',') : v).includes(WS_FEATURE_EOF);
+}
+
+export class WsServerTransport implements ServerTransport {
+  readonly kind = 'ws';
+  private closed = false;
+  private readonly wss: WebSocketServer;
+
+  constructor(private readonly opts: WsServerOptions) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      perMessageDeflate: false,
+      clientTracking: false,
+      maxPayload: WS_MAX_PAYLOAD,
+    });
+    this.wss.on('headers', (headers, req) => {
+      if (wantsEof(req.headers)) headers.push(`${FEATURES_HEADER}: ${WS_FEATURE_EOF}`);
+    });
+  }
+
+  takeSocket(socket: net.Socket, head: Buffer): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    socket.setKeepAlive(true, this.opts.keepAliveMs);
+    socket.setNoDelay(true);
+    const remoteIp = normaliseIp(socket.remoteAddress ?? '');
+    const remoteAddr = joinHostPort(remoteIp, socket.remotePort ?? 0);
+    if (head.length > 0 && head[0] === 0x16) {
+      if (!this.opts.tls) {
+        socket.destroy();
+        this.opts.onError?.(new Error(`${remoteAddr}: TLS offered to a plain ws:// tunnel`));
+        return;
+      }
+      tlsServer(socket, head, this.opts.tls, this.opts.handshakeTimeoutMs).then(
+        (t) => {
+          closeOnEnd(t, socket);
+          void this.serveRequest(t, socket, null, true, remoteIp, remoteAddr);
+        },
+        (e: Error) => {
+          socket.destroy();
+          this.opts.onError?.(new Error(`${remoteAddr}: ${e.message}`));
+        },
+      );
+      return;
+    }
+    void this.serveRequest(socket, socket, head, false, remoteIp, remoteAddr);
+  }
+
+  private async serveRequest(
+    sock: net.Socket,
+    raw: net.Socket,
+    initial: Buffer | null,
+    secure: boolean,
+    remoteIp: string,
+    remoteAddr: string,
+  ): Promise<void> {
+    const r = await readRequest(sock, initial, this.opts.handshakeTimeoutMs);
+    if (!r.ok) {
+      this.opts.onError?.(new Error(`${remoteAddr}: ${r.error}`));
+      if (!sock.destroyed) reply(sock, 400, 'Bad Request\n');
+      return;
+    }
+    const { head } = r;
+    if ((head.headers.get('upgrade') ?? '').toLowerCase() !== 'websocket') {
+      // The handshake is always plain HTTP; inside TLS only upgrades make sense.
+      if (secure) reply(sock, 426, 'Upgrade Required\n');
+      else this.opts.onHandshake(sock, r.raw);
+      return;
+    }
+    if (!secure && this.opts.tls) {
+      reply(sock, 400, 'Client sent an HTTP request to an HTTPS server.\n');
+      return;
+    }
+    if (this.closed) {
+      sock.destroy();
+      return;
+    }
+    if (this.opts.full()) {
+      reply(sock, 503, 'pool full\n');
+      return;
+    }
+    const headers: Record<string, string> = Object.fromEntries(head.headers);
+    const req = { method: head.first, url: head.second, headers, socket: sock } as unknown as IncomingMessage;
+    this.wss.handleUpgrade(req, sock, head.rest, (ws) => {
+      if (this.closed) {
+        ws.terminate();
+        raw.destroy();
+        return;
+      }
+      this.opts.onStream({ stream: new WsStream(ws, sock, wantsEof(headers)), remoteIp, remoteAddr });
+      // readRequest paused the socket, and a 'data' listener does not undo an explicit pause.
+      sock.resume();
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+// ---- client ----
+
+export interface WsClientOptions {
+  /** Resolves the tunnel address afresh (DNS cache) for every dial. */
+  target: () => Promise<{ host: string; port: number }>;
+  /** The tunnel host and port as written in the URL (for the ws URL, Host header and TLS name). */
+  host: string;
+  port: string;
+  tls: 0 | 1 | 2;
+  dialTimeoutMs: number;
+  /** Deadline for the HTTP upgrade. */
+  handshakeTimeoutMs: number;
+  keepAliveMs: number;
+}
+
+export class WsClientTransport implements ClientTransport {
+  readonly kind = 'ws';
+  private readonly secure: boolean;
+  private readonly url: string;
+  private readonly hostHeader: string;
+  private readonly tlsOptions: tls.ConnectionOptions | null;
+
+  constructor(private readonly opts: WsClientOptions) {
+    const { host, port } = opts;
+    // Port 443 means a TLS-terminating proxy in front of a tls=0 server: wss with real verification.
+    this.secure = opts.tls !== 0 || port === '443';
+    const hostPort = joinHostPort(host, port);
+    this.url = `${this.secure ? 'wss' : 'ws'}://${hostPort}/`;
+    this.hostHeader = isIP(host) === 6 ? `[${host}]` : host;
+    if (!this.secure) this.tlsOptions = null;
+    else if (opts.tls === 1) {
+      // No verification (the `verify` exchange covers it); SNI names the tunnel host as Go does.
+      this.tlsOptions = { ...clientTlsOptions(1, host), ...(isIP(host) === 0 && host !== '' ? { servername: host } : {}) };
+    } else this.tlsOptions = clientTlsOptions(2, host);
+  }
+
+  async open(): Promise<PooledStream> {
+    const { host, port } = await this.opts.target();
+    const sock = await dialTcp({ host, port, timeoutMs: this.opts.dialTimeoutMs });
+    sock.setKeepAlive(true, this.opts.keepAliveMs);
+    const remoteIp = normaliseIp(sock.remoteAddress ?? host);
+    const remoteAddr = joinHostPort(remoteIp, sock.remotePort ?? 0);
+    let conn: net.Socket = sock;
+    let peerCert: Buffer | undefined;
+    if (this.tlsOptions) {
+      const t = await tlsClient(sock, this.tlsOptions, this.opts.dialTimeoutMs);
+      closeOnEnd(t, sock);
+      peerCert = t.getPeerCertificate().raw;
+      conn = t;
+    }
+    const stream = await this.upgrade(conn);
+    return { stream, remoteIp, remoteAddr, peerCert };
+  }
+
+  private upgrade(conn: net.Socket): Promise<WsStream> {
+    return new Promise((resolve, reject) => {
+      let halfClose = false;
+      let settled = false;
+      const fail = (msg: string) => {
+        if (settled) return;
+        settled = true;
+        ws.terminate();
+        conn.destroy();
+        reject(new Error(msg));
+      };
+      const ws = new WebSocket(this.url, {
+        createConnection: () => conn,
+        perMessageDeflate: false,
+        maxPayload: WS_MAX_PAYLOAD,
+        handshakeTimeout: this.opts.handshakeTimeoutMs,
+        headers: { Host: this.hostHeader, [FEATURES_HEADER]: WS_FEATURE_EOF },
+      });
+      ws.on('upgrade', (res) => {
+        halfClose = wantsEof(res.headers);
+      });
+      ws.once('open', () => {
+        if (settled) return;
+        settled = true;
+        ws.off('error', onError);
+        resolve(new WsStream(ws, conn, halfClose));
+      });
+      ws.on('unexpected-response', (req, res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          if (body.length < 256) body += d;
+        });
+        const finish = () => {
+          req.destroy();
+          fail(`websocket upgrade refused: ${res.statusCode} ${body.trim().slice(0, 128)}`.trimEnd());
+        };
+        res.once('end', finish);
+        res.once('error', finish);
+        res.once('close', finish);
+      });
+      const onError = (e: Error) => fail(`websocket upgrade: ${e.message}`);
+      ws.on('error', onError);
+    });
+  }
+
+  reset(): void {}
+  close(): void {}
+}
