@@ -355,7 +355,7 @@ test('Chinese: every visible string on the main views changes', async () => {
     await open();
     await page.waitForTimeout(300);
     // What users typed (names, tags) is theirs, not the app's.
-    expect(await latinWords(page, ['remote-box', 'site: berlin', 'site', 'nt-server', 'nt-client', 'remote-fwd', 'e2e-server', 'e2e-client', 'pair-client']), `English left on the ${name} view`).toEqual([]);
+    expect(await latinWords(page, ['remote-box', 'site: berlin', 'site', 'pair', 'nt-server', 'nt-client', 'remote-fwd', 'e2e-server', 'e2e-client', 'pair-client']), `English left on the ${name} view`).toEqual([]);
   }
   await page.getByTestId('nav-instances').click();
   await shootBoth(page, '17-instances-zh');

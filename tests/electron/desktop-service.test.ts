@@ -63,13 +63,18 @@ describe('desktop service: remote masters over TLS', () => {
     // The live stream goes through the pinned connection as well.
     let connected = false;
     const seen: string[] = [];
+    const states: string[] = [];
+    const t0 = Date.now();
     const sub = api.subscribe(
       (e) => seen.push(`${e.type}:${e.instance?.alias ?? ''}`),
-      (c) => (connected = c),
+      (c) => {
+        connected = c;
+        states.push(`${Date.now() - t0}ms:${c}`);
+      },
     );
-    await eventually(async () => assert.ok(connected), 10000);
+    await eventually(async () => assert.ok(connected, `stream states: ${states.join(' ')}; events: ${seen.join(',')}`), 30000);
     must(await api.createInstance({ alias: 'pinned', url: 'client://127.0.0.1:1/127.0.0.1:2?mode=1' }));
-    await eventually(async () => assert.ok(seen.includes('create:pinned'), seen.join(',')), 10000);
+    await eventually(async () => assert.ok(seen.includes('create:pinned'), seen.join(',')), 30000);
     sub.close();
 
     // Pinned to the other master's certificate, the same key is never sent: the call fails.
