@@ -115,6 +115,7 @@ export const en = {
   'form.newTitle': 'New instance',
   'form.editTitle': 'Edit {name}',
   'form.subtitle': 'Fill in the fields or paste a NodePass URL — both stay in step.',
+  'form.master': 'On master',
   'form.role': 'Role',
   'form.role.server': 'Listens for clients, owns the tunnel',
   'form.role.client': 'Connects to a server, or forwards locally',

@@ -119,6 +119,7 @@ export const zh: Record<MessageKey, string> = {
   'form.newTitle': '新建实例',
   'form.editTitle': '编辑 {name}',
   'form.subtitle': '逐项填写或粘贴 NodePass 链接——两者保持同步。',
+  'form.master': '所在主控',
   'form.role': '角色',
   'form.role.server': '监听客户端，建立隧道',
   'form.role.client': '连接服务端，或在本地转发',

@@ -130,6 +130,20 @@ test('a remote master added from its QR code shows its instances, and they can b
   await row('remote-fwd').getByTestId('action-start').click();
   await expect(row('remote-fwd')).toHaveAttribute('data-status', 'running');
   await running(remote.api, fwd.id);
+  // New instances can go to any master of the fleet.
+  await page.getByTestId('nav-new').click();
+  await page.getByTestId('form-master').selectOption({ label: 'remote-box' });
+  await page.getByTestId('role-client').click();
+  await page.locator('#f-alias').fill('made-remotely');
+  await page.getByTestId('url-input').fill(`client://127.0.0.1:${await freePort()}/127.0.0.1:${echo.port}`);
+  await page.getByTestId('submit').click();
+  await expect(page.getByTestId('view-detail')).toBeVisible();
+  await expect.poll(async () => must(await remote.api.listInstances()).some((i) => i.alias === 'made-remotely')).toBe(true);
+  const made = must(await remote.api.listInstances()).find((i) => i.alias === 'made-remotely')!;
+  await page.getByTestId('action-delete').click();
+  await page.getByTestId('action-delete-confirm').click();
+  await expect.poll(async () => (await remote.api.getInstance(made.id)).ok).toBe(false);
+  await page.getByTestId('nav-instances').click();
   // The user stopped it here: no notification about that stop.
   expect((await notes()).filter((n) => n.title.includes('remote-fwd'))).toEqual([]);
 });
