@@ -397,6 +397,7 @@ export function InstancesView({ theme }: { theme: string }) {
               <thead>
                 <tr>
                   <th className="col-check">
+                    <span className="grip" aria-hidden="true" />
                     <input
                       type="checkbox"
                       aria-label={t('list.selectAll')}
