@@ -313,6 +313,13 @@ test('settings: theme, notifications, local API access needs TLS to open up', as
   await shootBoth(page, '16-settings', { height: 1100 });
   await page.getByTestId('theme-dark').click();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  // "System" follows the operating system's choice, also when it changes.
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.getByTestId('theme-system').click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.emulateMedia({ colorScheme: 'light' });
   await page.getByTestId('theme-light').click();
 });
 
@@ -378,4 +385,17 @@ test('Chinese: every visible string on the main views changes', async () => {
   await page.getByTestId('nav-settings').click();
   await page.getByTestId('language').selectOption('en');
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+});
+
+test('a master that goes away shows offline, and online again when it is back', async () => {
+  await page.getByTestId('nav-masters').click();
+  const card = page.locator('[data-testid=master-card]', { hasText: 'remote-box' });
+  await expect(card).toHaveAttribute('data-connected', 'true');
+  await remote.kill('SIGTERM');
+  await expect(card).toHaveAttribute('data-connected', 'false', { timeout: 20_000 });
+  await expect(card.getByTestId('master-state')).toHaveText('Offline');
+  await expect(page.locator('[data-testid=master-status][data-connected=false]')).toHaveCount(1);
+  // The same master (same state file, same port) comes back: the page reconnects by itself.
+  remote = await startMaster({ stateDir: remote.stateDir, port: remote.port });
+  await expect(card).toHaveAttribute('data-connected', 'true', { timeout: 40_000 });
 });

@@ -96,4 +96,23 @@ describe('desktop service: remote masters over TLS', () => {
     assert.equal((await svc.setSettings({ autostart: true })).ok, false);
     must(await svc.setSettings({ apiAccess: LOOPBACK }));
   });
+
+  it('start at login goes to the login items (Electron’s setLoginItemSettings in the app)', async () => {
+    let openAtLogin = false;
+    const calls: boolean[] = [];
+    const app = new DesktopService({
+      file: path.join(dir, 'desktop.json'),
+      local: () => ({ url: local.base, key: local.key }),
+      appliedApiAccess: LOOPBACK,
+      autostart: { get: () => openAtLogin, set: (on) => (calls.push(on), (openAtLogin = on)) },
+    });
+    assert.equal(must(await app.getSettings()).autostart, false);
+    assert.equal(must(await app.setSettings({ autostart: true })).autostart, true);
+    // A bad part of a patch changes nothing, not even the valid part.
+    const bad = await app.setSettings({ autostart: false, apiAccess: { mode: 'network', tls: 0, port: 1 } });
+    assert.equal(bad.ok, false);
+    assert.deepEqual(calls, [true]);
+    assert.equal(must(await app.setSettings({ autostart: false })).autostart, false);
+    assert.deepEqual(calls, [true, false]);
+  });
 });
