@@ -5,8 +5,8 @@
 // Both want the local master's API key in X-API-Key (the signed-in page has it); the proxy swaps it
 // for the remote master's own key, which never reaches the browser.
 
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sameSecret } from '../engine/master/auth';
 import type { ApiResult } from '../engine/api/contract';
 import type { DesktopService } from './desktop-service';
 import { proxyToMaster } from './remote';
@@ -40,10 +40,7 @@ async function body(req: IncomingMessage, limit = 64 * 1024): Promise<{ ok: true
 }
 
 function keyMatches(given: string | string[] | undefined, key: string): boolean {
-  if (typeof given !== 'string' || !key) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(key);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return typeof given === 'string' && key !== '' && sameSecret(given, key);
 }
 
 /** Returns a handler that answers `/desktop/…` and `/fleet/…` (true) and leaves the rest (false). */

@@ -1,10 +1,33 @@
-// The local master as the settings want it: on loopback by default, on every interface (with TLS,
-// which the settings insist on) when the user opened the API to the network. Shared by the Electron
-// main process and headless mode.
+// The desktop app's own master: the engine's CLI run by Electron's binary in Node mode (or Node in
+// headless mode), on loopback by default — the API key is the only thing guarding it — on any free
+// port unless NPD_MASTER_PORT names one. The user may open it to the network in Settings (local API
+// access), which requires TLS; then it listens on every interface with tls=1 or tls=2.
 
 import type { ApiAccess } from '../engine/api/desktop';
-import { launchMaster } from '../engine/master/launch';
+import { launchMaster, type LaunchOptions } from '../engine/master/launch';
+import type { AppPaths } from './paths';
 import { peerCertificate } from './remote';
+
+export const LOCAL_MASTER_HOST = '127.0.0.1';
+
+export function localMasterLaunch(
+  paths: Pick<AppPaths, 'cli'>,
+  env: Record<string, string | undefined>,
+  onLine: LaunchOptions['onLine'],
+): LaunchOptions {
+  const raw = env.NPD_MASTER_PORT?.trim() ?? '';
+  if (raw !== '' && (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535)) {
+    throw new Error(`NPD_MASTER_PORT=${raw}: expected a port number 0-65535`);
+  }
+  return {
+    command: process.execPath,
+    args: [paths.cli],
+    env: { ELECTRON_RUN_AS_NODE: '1' },
+    host: LOCAL_MASTER_HOST,
+    port: raw === '' ? 0 : Number(raw),
+    onLine,
+  };
+}
 
 export interface ListenDefaults {
   masterHost: string;

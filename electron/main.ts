@@ -14,9 +14,9 @@ import { setLocale, t } from '../renderer/i18n';
 import { registerChinese } from '../renderer/i18n/zh';
 import { formatRate } from '../renderer/lib/format';
 import { DESKTOP_FILE, DesktopService, readStored } from './desktop-service';
-import { launchLocalMaster, masterListen } from './local-master';
 import { registerApiHandlers, type RegisteredHandlers } from './ipc-handlers';
 import { claimSingleInstance, gracefulQuit } from './lifecycle';
+import { launchLocalMaster, localMasterLaunch, masterListen } from './local-master';
 import { appPaths } from './paths';
 import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './protocol';
 import { denyAllPermissions, hardenContents, isTrustedSender } from './security';
@@ -66,11 +66,10 @@ async function start(): Promise<void> {
   registerChinese();
   if (stored.locale) setLocale(stored.locale);
   else if (app.getLocale().toLowerCase().startsWith('zh')) setLocale('zh');
-  const listen = masterListen(
-    { masterHost: '127.0.0.1', masterPort: Number(process.env.NPD_MASTER_PORT ?? 0) },
-    stored.apiAccess,
-  );
-  const launched = await launchLocalMaster(paths.cli, process.execPath, { ELECTRON_RUN_AS_NODE: '1' }, listen, (line) => process.stdout.write(line + '\n'));
+  const onLine = (line: string) => process.stdout.write(line + '\n');
+  const base = localMasterLaunch(paths, process.env, onLine);
+  const listen = masterListen({ masterHost: base.host ?? '127.0.0.1', masterPort: base.port ?? 0 }, stored.apiAccess);
+  const launched = await launchLocalMaster(paths.cli, base.command, base.env ?? {}, listen, onLine);
   master = launched.master;
   void master.exited.then((code) => {
     if (!quit.quitting) console.error(`master exited unexpectedly (code ${code})`);

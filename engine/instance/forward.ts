@@ -113,6 +113,7 @@ export class Forwarder {
       this.logger.info(`Starting exchange: ${remote} <-> ${conn.remoteAddr}`);
       const result = await this.pipe(user, c.stream, {
         idleMs: this.cfg.readMs,
+        halfCloseMs: this.env.halfCloseTimeoutMs,
         counters: this.stats.tcpCounters,
         aHead: pre.head,
         aEnded: pre.ended,
@@ -170,6 +171,7 @@ export class Forwarder {
       this.logger.info(`Starting exchange: ${conn.remoteAddr} <-> ${peerAddr(target)}`);
       const result = await this.pipe(target, c.stream, {
         idleMs: this.cfg.readMs,
+        halfCloseMs: this.env.halfCloseTimeoutMs,
         counters: this.stats.tcpCounters,
         bHead: c.head,
         bEnded: c.ended,
@@ -207,6 +209,7 @@ export class Forwarder {
       this.logger.info(`Starting exchange: ${remote} <-> ${peerAddr(target)}`);
       const result = await this.pipe(user, target, {
         idleMs: this.cfg.readMs,
+        halfCloseMs: this.env.halfCloseTimeoutMs,
         counters: this.stats.tcpCounters,
         aHead: pre.head,
         aEnded: pre.ended,

@@ -2,7 +2,7 @@
 // digits), its regeneration, and the master ID. Later additions (e.g. one-time login tokens for
 // the desktop's headless mode) belong in this module too, so the routes only ask `check()`.
 
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 export function newApiKey(): string {
@@ -19,10 +19,15 @@ export function newInstanceId(): string {
 
 export type AuthResult = { ok: true } | { ok: false; error: string };
 
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+// Both sides are MACed with a per-process random key before the constant-time comparison, so
+// neither the content nor the length of the stored key shows in how long a wrong guess takes.
+const COMPARE_KEY = randomBytes(32);
+
+/** Constant-time string equality (independent of where they differ and of their lengths). */
+export function sameSecret(a: string, b: string): boolean {
+  const x = createHmac('sha256', COMPARE_KEY).update(a, 'utf8').digest();
+  const y = createHmac('sha256', COMPARE_KEY).update(b, 'utf8').digest();
+  return timingSafeEqual(x, y);
 }
 
 export class ApiKeyAuth {
@@ -50,7 +55,7 @@ export class ApiKeyAuth {
       if (m) given = m[1];
     }
     if (!given) return { ok: false, error: 'Unauthorized: API key required' };
-    if (!same(given, this.current)) return { ok: false, error: 'Unauthorized: Invalid API key' };
+    if (!sameSecret(given, this.current)) return { ok: false, error: 'Unauthorized: Invalid API key' };
     return { ok: true };
   }
 }

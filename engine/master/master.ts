@@ -6,13 +6,14 @@
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENGINE_VERSION } from '../instance/index';
 import { Logger, stdoutSink, type LogSink } from '../instance/logger';
 import { fileTls, ramTls, type ServerTls } from '../tls/context';
 import { parseEnv } from '../url/env';
+import { listenError } from '../relay/listen';
 import { joinHostPort } from '../url/ip';
 import { firstError, parseMasterUrl } from '../url/model';
 import { ApiKeyAuth, newApiKey, newMasterId } from './auth';
@@ -21,9 +22,9 @@ import { docsPage } from './docs';
 import { EventHub } from './events';
 import { historyFromJSON, type HistoryData } from './history';
 import { renderMetrics } from './metrics';
-import { normaliseInstanceUrl } from './normalise';
+import { loggedUrl, normaliseInstanceUrl } from './normalise';
 import { openApiDocument } from './openapi';
-import { parseMasterEnv, type MasterEnv } from './options';
+import { parseMasterEnv, slowClientLimits, type MasterEnv } from './options';
 import { statePath as defaultStatePath } from './paths';
 import { createHandler } from './routes';
 import type { Isolation, RunnerFactory } from './runner';
@@ -194,14 +195,6 @@ export async function startMaster(o: MasterOptions): Promise<RunningMaster> {
     svc.records.set(s.id, rec);
   }
   if (loaded.state) logger.info(`Loaded ${svc.records.size} instances from ${loaded.from === 'backup' ? store.backupPath : file}`);
-  if (created || loaded.from === 'backup') {
-    try {
-      await store.commit();
-    } catch (e) {
-      store.unlock();
-      throw new MasterStartError(`cannot write the state file ${file}: ${(e as Error).message}`);
-    }
-  }
 
   const handler = createHandler({
     basePath: cfg.basePath,
@@ -224,11 +217,18 @@ export async function startMaster(o: MasterOptions): Promise<RunningMaster> {
       }),
     onError: (m) => logger.error(m),
   });
+  const limits = slowClientLimits(menv.headersTimeoutMs, menv.requestTimeoutMs);
   const server = tls
-    ? https.createServer({ ...tls.pem(), minVersion: 'TLSv1.3' }, handler)
-    : http.createServer(handler);
-  server.on('clientError', (e, socket) => {
+    ? https.createServer({ ...tls.pem(), minVersion: 'TLSv1.3', ...limits }, handler)
+    : http.createServer(limits, handler);
+  server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
     logger.debug(`Internal: ${e.message}`);
+    // Say why, as Node's default handler (and Go's server) would, when no response has started.
+    if (socket.writable && (socket as Socket).bytesWritten === 0) {
+      const status =
+        e.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    }
     socket.destroy();
   });
   try {
@@ -238,10 +238,23 @@ export async function startMaster(o: MasterOptions): Promise<RunningMaster> {
       else server.listen(cfg.port, cfg.host, () => resolve());
     });
   } catch (e) {
+    // Nothing was started or written yet: release the lock and leave the state as it was.
     store.unlock();
     supervisor.close();
     hub.stop();
-    throw new MasterStartError(`run: listen failed: ${(e as Error).message}`);
+    throw new MasterStartError(`run: listen failed: ${listenError('tcp', cfg.host, cfg.port, e as NodeJS.ErrnoException).message}`);
+  }
+  // A new state file (or one restored from the backup) is written once the port is ours.
+  if (created || loaded.from === 'backup') {
+    try {
+      await store.commit();
+    } catch (e) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      store.unlock();
+      supervisor.close();
+      hub.stop();
+      throw new MasterStartError(`cannot write the state file ${file}: ${(e as Error).message}`);
+    }
   }
   let reload: NodeJS.Timeout | null = null;
   if (tls && tls.code === 2) {
@@ -267,7 +280,7 @@ export async function startMaster(o: MasterOptions): Promise<RunningMaster> {
     autoTimers.push(
       setTimeout(() => {
         if (svc.records.get(rec.id) !== rec || supervisor.isWanted(rec.id)) return;
-        logger.info(`Auto-starting instance: ${rec.url} [${rec.id}]`);
+        logger.info(`Auto-starting instance: ${loggedUrl(rec.url, logger)} [${rec.id}]`);
         supervisor.start(rec);
       }, i * 100),
     );

@@ -3,7 +3,16 @@
 // and `config` with every default filled in. Unlike NodePass, the URL is validated with the
 // engine's URL model first, so what is stored is something the engine will run.
 
-import { firstError, formatNodePassUrl, parseNodePassUrl, tunnelConfigOf, withConfigDefaults } from '../url/model';
+import type { Logger } from '../instance/logger';
+import { firstError, formatNodePassUrl, maskUrlKey, parseNodePassUrl, tunnelConfigOf, withConfigDefaults } from '../url/model';
+
+/**
+ * An instance URL as the master's log shows it: the tunnel key masked as `***` (NodePass prints it
+ * in clear), unless the master logs at debug level, where the user asked to see everything.
+ */
+export function loggedUrl(url: string, logger: Pick<Logger, 'enabled'>): string {
+  return logger.enabled('debug') ? url : maskUrlKey(url);
+}
 
 export interface MasterUrlSettings {
   /** The master URL's `log` parameter as written ('' when absent: instances keep their own). */

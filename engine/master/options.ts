@@ -25,6 +25,10 @@ export interface MasterEnv {
   hangTimeoutMs: number;
   /** NPD_WORKER_HEAP_MB: heap cap per worker instance. */
   workerHeapMb: number;
+  /** NPD_HEADERS_TIMEOUT: a client must finish sending its request head (and TLS handshake) within this (ms). */
+  headersTimeoutMs: number;
+  /** NPD_REQUEST_TIMEOUT: …and its whole request, body included, within this (ms). */
+  requestTimeoutMs: number;
   /** NPD_FAULT_INJECTION=1: test hook endpoint. */
   faults: boolean;
 }
@@ -46,6 +50,8 @@ const SPECS: Spec[] = [
   { name: 'NPD_ERROR_RESTART', field: 'errorRestartMs', kind: 'duration', min: 1000 },
   { name: 'NPD_HANG_TIMEOUT', field: 'hangTimeoutMs', kind: 'duration', min: 1000 },
   { name: 'NPD_WORKER_HEAP_MB', field: 'workerHeapMb', kind: 'int', min: 16 },
+  { name: 'NPD_HEADERS_TIMEOUT', field: 'headersTimeoutMs', kind: 'duration', min: 100 },
+  { name: 'NPD_REQUEST_TIMEOUT', field: 'requestTimeoutMs', kind: 'duration', min: 100 },
 ];
 
 export function parseMasterEnv(env: Record<string, string | undefined>): UrlResult<MasterEnv> {
@@ -62,6 +68,10 @@ export function parseMasterEnv(env: Record<string, string | undefined>): UrlResu
     errorRestartMs: 60_000,
     hangTimeoutMs: 0,
     workerHeapMb: 256,
+    // Node's defaults (60 s / 5 min, checked every 30 s) let a slow client hold a connection for
+    // minutes; an API request is small, so these are generous and still cut slowloris off fast.
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
     faults: env.NPD_FAULT_INJECTION === '1',
   };
   const iso = env.NP_ISOLATION?.trim();
@@ -82,5 +92,28 @@ export function parseMasterEnv(env: Record<string, string | undefined>): UrlResu
   }
   if (out.hangTimeoutMs === 0) out.hangTimeoutMs = Math.max(10_000, 5 * out.statsIntervalMs);
   if (out.restartMaxMs < out.restartMinMs) out.restartMaxMs = out.restartMinMs;
+  // Node requires headersTimeout ≤ requestTimeout.
+  if (out.requestTimeoutMs < out.headersTimeoutMs) out.requestTimeoutMs = out.headersTimeoutMs;
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: out };
+}
+
+/**
+ * http(s).createServer options that cut slow clients off: the request head (and, for HTTPS, the TLS
+ * handshake) within `headersMs`, the whole request within `requestMs`. Responses are not limited,
+ * so event streams stay open. Node checks the deadlines every `connectionsCheckingInterval`.
+ */
+export function slowClientLimits(headersMs: number, requestMs: number): {
+  headersTimeout: number;
+  requestTimeout: number;
+  connectionsCheckingInterval: number;
+  handshakeTimeout: number;
+  keepAliveTimeout: number;
+} {
+  return {
+    headersTimeout: headersMs,
+    requestTimeout: Math.max(requestMs, headersMs),
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersMs / 4))),
+    handshakeTimeout: headersMs,
+    keepAliveTimeout: 5000,
+  };
 }

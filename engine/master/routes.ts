@@ -206,7 +206,7 @@ export function createHandler(d: RoutesDeps): (req: IncomingMessage, res: Server
         return;
       case 'info':
         if (method === 'GET') return sendResult(res, await s.getInfo());
-        if (method === 'POST') return withBody(req, res, async (b) => sendResult(res, await s.setMasterAlias(b)));
+        if (method === 'POST') return withBody(req, res, async (b) => sendResult(res, await s.updateMasterAlias(b)));
         return methodNotAllowed(res);
       case 'tcping':
         if (method !== 'GET') return methodNotAllowed(res);

@@ -20,7 +20,7 @@ import { newCounters, resetCounters, type Counters } from './counters';
 import type { EventHub } from './events';
 import { goTime } from './gojson';
 import { TrafficHistory } from './history';
-import { normaliseInstanceUrl, type MasterUrlSettings } from './normalise';
+import { loggedUrl, normaliseInstanceUrl, type MasterUrlSettings } from './normalise';
 import {
   CreateInstanceRequestSchema,
   parseBody,
@@ -338,7 +338,7 @@ export class MasterService implements NodePassApi {
       rec.config = n.config;
       const r = await this.persist(() => ok(instanceView(rec)));
       if (!r.ok) return r;
-      this.d.logger.info(`Instance URL updated: ${rec.url} [${id}]`);
+      this.d.logger.info(`Instance URL updated: ${loggedUrl(rec.url, this.d.logger)} [${id}]`);
       this.d.supervisor.start(rec);
       return ok(instanceView(rec));
     });
@@ -390,9 +390,14 @@ export class MasterService implements NodePassApi {
     });
   }
 
-  async setMasterAlias(body: unknown): Promise<ApiResult<MasterInfo>> {
-    // The contract passes a string; HTTP passes the decoded body.
-    const p = parseBody(UpdateMasterAliasRequestSchema, typeof body === 'string' ? { alias: body } : body);
+  /** The contract's call (an alias string). */
+  async setMasterAlias(alias: string): Promise<ApiResult<MasterInfo>> {
+    return this.updateMasterAlias({ alias });
+  }
+
+  /** POST /info with the decoded body: an object, like every other body (a bare string is a 400). */
+  async updateMasterAlias(body: unknown): Promise<ApiResult<MasterInfo>> {
+    const p = parseBody(UpdateMasterAliasRequestSchema, body);
     if (!p.ok) return fail(400, p.error);
     const alias = p.value.alias ?? '';
     const r = await this.withLock(API_KEY_ID, async () => {

@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { mkdir, open, rename } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { TRAFFIC_KEYS, type Traffic } from './counters';
@@ -96,11 +96,17 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** temp file + fsync + (optional) current → backup + rename + directory fsync. */
+/**
+ * temp file + fsync + (optional) current → backup + rename over the current file + directory
+ * fsync. The current file is never absent: the backup is a second name for it (a hard link, or a
+ * copy where links are not supported) put in place by rename, and the new version replaces it by
+ * rename too, so a kill at any moment leaves a whole main file.
+ */
 async function atomicWrite(file: string, text: string, backup?: string): Promise<void> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  const stem = path.join(dir, `.${path.basename(file)}.${randomBytes(4).toString('hex')}`);
+  const tmp = `${stem}.tmp`;
   const fh = await open(tmp, 'w', 0o600);
   try {
     await fh.writeFile(text);
@@ -109,9 +115,16 @@ async function atomicWrite(file: string, text: string, backup?: string): Promise
     await fh.close();
   }
   if (backup) {
-    await rename(file, backup).catch((e) => {
+    const btmp = `${stem}.backup.tmp`;
+    try {
+      await link(file, btmp).catch(async (e: NodeJS.ErrnoException) => {
+        if (isMissing(e)) throw e;
+        await copyFile(file, btmp);
+      });
+      await rename(btmp, backup);
+    } catch (e) {
       if (!isMissing(e)) throw e;
-    });
+    }
   }
   await rename(tmp, file);
   await fsyncDir(dir);

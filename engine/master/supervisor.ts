@@ -12,6 +12,7 @@ import { parseCheckPoint, type StatsSnapshot } from '../instance/stats';
 import type { RunState } from '../instance/core';
 import { applyProcessValues, delta, onProcessStart, zeroTraffic, type Counters, type Traffic } from './counters';
 import type { TrafficHistory } from './history';
+import { loggedUrl } from './normalise';
 import type { InstanceRunner, RunnerExit, RunnerFactory } from './runner';
 
 /** The part of an instance record the supervisor owns. */
@@ -199,7 +200,7 @@ export class Supervisor {
     s.lastCheckPointAt = 0;
     s.lastErrorLine = '';
     s.killReason = '';
-    this.o.logger.info(`Instance starting: ${rec.url} [${rec.id}]`);
+    this.o.logger.info(`Instance starting: ${loggedUrl(rec.url, this.o.logger)} [${rec.id}]`);
     let runner: InstanceRunner;
     try {
       runner = this.o.factory({ id: rec.id, url: rec.url, statsIntervalMs: this.o.statsIntervalMs, env: this.o.env });

@@ -7,7 +7,8 @@
 // header must name this server when it listens on loopback (no DNS rebinding); every page carries
 // a strict CSP; repeated failed logins are slowed down.
 
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sameSecret } from './auth';
 import { createReadStream, statSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -65,11 +66,6 @@ export interface WebUi {
   readonly sessions: number;
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 function json(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   const text = body === null ? '' : JSON.stringify(body);
@@ -152,7 +148,7 @@ export function createWebUi(o: WebUiOptions): WebUi {
       tokens.delete(body.token);
       ok = true;
       o.onTokenUsed?.(newToken());
-    } else if (typeof body.key === 'string' && body.key !== '' && safeEqual(body.key, o.apiKey())) {
+    } else if (typeof body.key === 'string' && body.key !== '' && sameSecret(body.key, o.apiKey())) {
       ok = true;
     }
     if (!ok) {

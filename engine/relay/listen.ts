@@ -12,7 +12,8 @@ const REASON: Record<string, string> = {
   EINVAL: 'invalid argument',
 };
 
-function listenError(proto: string, host: string, port: number, e: NodeJS.ErrnoException): Error {
+/** `listen tcp 127.0.0.1:9090: bind: address already in use`, with the errno code kept. */
+export function listenError(proto: string, host: string, port: number, e: NodeJS.ErrnoException): Error {
   const err = new Error(`listen ${proto} ${joinHostPort(host, port)}: bind: ${(e.code && REASON[e.code]) ?? e.message}`) as NodeJS.ErrnoException;
   err.code = e.code;
   return err;

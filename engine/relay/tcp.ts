@@ -4,6 +4,10 @@
 // direction keeps flowing until it ends too; NodePass closes the target at that point and loses
 // the reply. An error on one side ends the other gracefully (FIN after its queued bytes), never
 // with a reset. `idleMs` closes a session when no byte has moved either way for that long.
+// Without it, a session with one direction finished (FIN passed on) may still idle only
+// `halfCloseMs`: a peer that hung after its FIN was forwarded (a target that accepted and never
+// answers, a user that gave up) would otherwise hold the session, its pooled stream and its slot
+// forever.
 //
 // Speed. What a profile of a loopback transfer shows is the kernel's copy in write(2) and
 // read(2); the JavaScript around it must stay out of the way. So, per direction (a Pump):
@@ -26,6 +30,7 @@
 //  - no logging, JSON or timers per chunk: the idle check is one interval per relay that
 //    compares a byte count.
 
+
 import type net from 'node:net';
 import { Duplex } from 'node:stream';
 
@@ -38,6 +43,8 @@ export interface RelayCounters {
 
 export interface RelayOptions {
   idleMs: number;
+  /** Idle limit once one direction has ended (0 = none); applies when idleMs is 0. */
+  halfCloseMs?: number;
   counters?: RelayCounters;
   /** Bytes already read from `a` (block sniffing) and whether `a` had already ended. */
   aHead?: Buffer | null;
@@ -287,20 +294,24 @@ export function relay(a: Duplex, b: Duplex, opts: RelayOptions): Promise<string>
       else if (!bFinished) finish(null);
     });
 
-    if (opts.idleMs > 0) {
+    const halfMs = opts.idleMs > 0 ? 0 : (opts.halfCloseMs ?? 0);
+    const limit = opts.idleMs > 0 ? opts.idleMs : halfMs;
+    if (limit > 0) {
       let last = -1;
       let idleSince = Date.now();
       idleTimer = setInterval(
         () => {
-          if (moved.bytes !== last) {
+          // The half-close limit only runs once exactly one direction is done.
+          const counting = opts.idleMs > 0 || aEnded !== bEnded;
+          if (moved.bytes !== last || !counting) {
             last = moved.bytes;
             idleSince = Date.now();
-          } else if (Date.now() - idleSince >= opts.idleMs) {
-            firstError ??= `read timeout after ${opts.idleMs}ms idle`;
+          } else if (Date.now() - idleSince >= limit) {
+            firstError ??= opts.idleMs > 0 ? `read timeout after ${opts.idleMs}ms idle` : `half-closed session idle for ${halfMs}ms`;
             finish(null);
           }
         },
-        Math.max(50, Math.floor(opts.idleMs / 4)),
+        Math.max(50, Math.min(1000, Math.floor(limit / 4))),
       );
       idleTimer.unref();
     }

@@ -19,6 +19,8 @@ export interface EnvConfig {
   serviceCooldownMs: number;
   shutdownTimeoutMs: number;
   reloadIntervalMs: number;
+  /** Extension: idle limit of a TCP session after one side has sent its FIN (0 = wait forever). */
+  halfCloseTimeoutMs: number;
 }
 
 interface EnvSpec {
@@ -45,6 +47,9 @@ export const ENV_SPECS: readonly EnvSpec[] = [
   { name: 'NP_SERVICE_COOLDOWN', field: 'serviceCooldownMs', kind: 'duration', def: 3000, min: 0 },
   { name: 'NP_SHUTDOWN_TIMEOUT', field: 'shutdownTimeoutMs', kind: 'duration', def: 5000, min: 1 },
   { name: 'NP_RELOAD_INTERVAL', field: 'reloadIntervalMs', kind: 'duration', def: 3_600_000, min: 1 },
+  // Not NodePass (which closes the target on the user's FIN and so loses late replies): we keep
+  // half-close, bounded like the kernel's FIN_WAIT_2 timeout.
+  { name: 'NPD_HALF_CLOSE_TIMEOUT', field: 'halfCloseTimeoutMs', kind: 'duration', def: 60_000, min: 0 },
 ];
 
 export const DEFAULT_ENV: EnvConfig = Object.fromEntries(ENV_SPECS.map((s) => [s.field, s.def])) as unknown as EnvConfig;

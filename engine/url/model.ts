@@ -125,6 +125,23 @@ function validHost(h: string): boolean {
   return h === '' || isIP(h) !== 0 || isHostName(h);
 }
 
+/**
+ * The URL with its tunnel key (the user part) replaced by `***`, for log lines: a key the user
+ * chose is a shared secret. URLs without a user part are returned unchanged.
+ */
+export function maskUrlKey(url: string): string {
+  const i = url.indexOf('://');
+  if (i < 0) return url;
+  const start = i + 3;
+  let end = url.length;
+  for (const ch of ['/', '?', '#']) {
+    const j = url.indexOf(ch, start);
+    if (j >= 0 && j < end) end = j;
+  }
+  const at = url.lastIndexOf('@', end - 1);
+  return at < start ? url : url.slice(0, start) + '***' + url.slice(at);
+}
+
 /** Splits a URL string into its NodePass parts; only structural errors are reported here. */
 export function parseNodePassUrl(input: string): UrlResult<NodePassUrl> {
   const text = input.trim();
@@ -161,7 +178,8 @@ export function parseNodePassUrl(input: string): UrlResult<NodePassUrl> {
     const colon = userinfo.indexOf(':');
     const user = colon >= 0 ? userinfo.slice(0, colon) : userinfo; // NodePass ignores a password part
     const decoded = decodePart(user, false);
-    if (decoded === null) errors.push(partIssue('key', user, 'a percent-encoded tunnel key'));
+    // The key is a secret: the error says what is wrong with it without repeating it.
+    if (decoded === null) errors.push(issue('key', user, 'a percent-encoded tunnel key', 'key: expected a percent-encoded tunnel key (it has a % not followed by two hex digits)'));
     else key = decoded;
   }
 

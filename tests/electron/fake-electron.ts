@@ -107,3 +107,44 @@ export class FakeContents extends EventEmitter {
     return prevented;
   }
 }
+
+/** BrowserWindow as the window module sees it: records the options it was built with. */
+export class FakeBrowserWindow extends EventEmitter {
+  static created: FakeBrowserWindow[] = [];
+  readonly loaded: string[] = [];
+  menuRemoved = false;
+  visible = false;
+  readonly webContents = new FakeContents();
+
+  constructor(readonly options: import('electron').BrowserWindowConstructorOptions) {
+    super();
+    FakeBrowserWindow.created.push(this);
+  }
+  removeMenu(): void {
+    this.menuRemoved = true;
+  }
+  loadURL(url: string): Promise<void> {
+    this.loaded.push(url);
+    return Promise.resolve();
+  }
+  show(): void {
+    this.visible = true;
+  }
+  hide(): void {
+    this.visible = false;
+  }
+  isDestroyed(): boolean {
+    return false;
+  }
+  isMinimized(): boolean {
+    return false;
+  }
+  restore(): void {}
+  focus(): void {}
+  /** A user closing the window: a preventable `close`; returns whether it was prevented. */
+  tryClose(): boolean {
+    let prevented = false;
+    this.emit('close', { preventDefault: () => (prevented = true) });
+    return prevented;
+  }
+}

@@ -15,13 +15,18 @@ export class FaultyRelay {
   private readonly pairs = new Set<[net.Socket, net.Socket]>();
   private mitm: { cert: string; key: string } | null = null;
   accepted = 0;
+  /** Per relayed connection, in order: the first 256 bytes the target (server) sent back through it. */
+  readonly downstream: Buffer[] = [];
+  /** Source address for the relay's own connections (e.g. 127.0.0.2: a peer on another IP). */
+  private localAddress: string | undefined;
 
   private constructor(private readonly targetPort: number) {
     this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (s) => this.onConn(s));
   }
 
-  static async start(targetPort: number, opts: { mitm?: boolean } = {}): Promise<FaultyRelay> {
+  static async start(targetPort: number, opts: { mitm?: boolean; localAddress?: string } = {}): Promise<FaultyRelay> {
     const r = new FaultyRelay(targetPort);
+    r.localAddress = opts.localAddress;
     if (opts.mitm) {
       const pair = await generateSelfSigned('mitm');
       r.mitm = { cert: pair.certPem, key: pair.keyPem };
@@ -48,7 +53,7 @@ export class FaultyRelay {
       client.resume();
       return;
     }
-    this.pipe(client, net.connect({ port: this.targetPort, host: '127.0.0.1', allowHalfOpen: true }));
+    this.pipe(client, net.connect({ port: this.targetPort, host: '127.0.0.1', allowHalfOpen: true, localAddress: this.localAddress }));
   }
 
   /** Terminates the client's TLS with our certificate and opens our own TLS to the server. */
@@ -66,6 +71,11 @@ export class FaultyRelay {
   private pipe(a: net.Socket, b: net.Socket): void {
     const pair: [net.Socket, net.Socket] = [a, b];
     this.pairs.add(pair);
+    const n = this.downstream.push(Buffer.alloc(0)) - 1;
+    b.on('data', (c: Buffer) => {
+      // The first bytes are what tests look at; keep memory flat on long transfers.
+      if (this.downstream[n].length < 256) this.downstream[n] = Buffer.concat([this.downstream[n], c]).subarray(0, 256);
+    });
     b.on('error', () => a.destroy());
     a.on('error', () => b.destroy());
     const fwd = (from: net.Socket, to: net.Socket) => {

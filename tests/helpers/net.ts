@@ -4,7 +4,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import dgram from 'node:dgram';
 
-/** A port that was free a moment ago on 127.0.0.1 (TCP and UDP). */
+/** Ports this process has handed out: the OS may offer a just-closed port again at once. */
+const handedOut = new Set<number>();
+
+/** A port that was free a moment ago on 127.0.0.1 (TCP and UDP), never the same one twice. */
 export async function freePort(): Promise<number> {
   for (;;) {
     const port = await new Promise<number>((resolve, reject) => {
@@ -15,13 +18,17 @@ export async function freePort(): Promise<number> {
         s.close(() => resolve(p));
       });
     });
+    if (handedOut.has(port) || port >= 60000) continue;
     // Tunnel ports are used for TCP and UDP: make sure UDP is free too.
     const udpFree = await new Promise<boolean>((resolve) => {
       const u = dgram.createSocket('udp4');
       u.once('error', () => resolve(false));
       u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
     });
-    if (udpFree && port < 60000) return port;
+    if (udpFree) {
+      handedOut.add(port);
+      return port;
+    }
   }
 }
 

@@ -132,7 +132,7 @@ test('structural errors name the URL part', () => {
   assert.deepEqual(errorsOf('server://h:1/h'), ['target address "h": expected host:port']);
   assert.deepEqual(errorsOf('server://h:1/h:0'), ['target address "h:0": expected a port number 1-65535 after the host']);
   assert.deepEqual(errorsOf('server://bad host:1/h:2'), ['tunnel address "bad host:1": expected a host name or IP address before the port']);
-  assert.deepEqual(errorsOf('server://%zz@h:1/h:2'), ['key "%zz": expected a percent-encoded tunnel key']);
+  assert.deepEqual(errorsOf('server://%zz@h:1/h:2'), ['key: expected a percent-encoded tunnel key (it has a % not followed by two hex digits)']);
 });
 
 test('addresses: IPv6, several targets, empty entries, key with a password part', () => {
