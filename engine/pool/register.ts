@@ -1,18 +1,19 @@
-// Plugs the WebSocket (type 2) and HTTP/2 (type 3) pools into the server and client instances.
-// Imported once by instance/index.ts; the transports themselves know nothing about instances.
+// Plugs the QUIC (type 1), WebSocket (type 2) and HTTP/2 (type 3) pools into the server and client
+// instances. Imported once by instance/index.ts; the transports themselves know nothing about
+// instances.
 //
 // Each transport's module is loaded when a tunnel of its type is first built (the server in
 // prepare(), the client once the handshake names the type): `ws` with zlib, and http2, took about
 // half of every process's start-up when they were loaded eagerly (bench: time to ready).
 
 import { clientTransports } from '../instance/client';
-import { serverTransports } from '../instance/server';
-import { transportLoader } from './transport';
+import { serverTransports, type Server } from '../instance/server';
+import { transportLoader, type ServerTransport } from './transport';
 
 const loading = new Map<number, Promise<void>>();
 
 transportLoader.load = (type) => {
-  const loader = type === 2 ? loadWs : type === 3 ? loadH2 : null;
+  const loader = type === 1 ? loadQuic : type === 2 ? loadWs : type === 3 ? loadH2 : null;
   if (!loader) return Promise.resolve();
   let p = loading.get(type);
   if (!p) {
@@ -21,6 +22,64 @@ transportLoader.load = (type) => {
   }
   return p;
 };
+
+async function loadQuic(): Promise<void> {
+  const { QuicClientTransport, QuicServerEndpoint, QuicServerTransport } = await import('./quic');
+  const { quicUnavailable } = await import('./quic-native');
+
+  /** One UDP endpoint per server instance (it outlives sessions), closed when the server stops. */
+  const endpoints = new WeakMap<Server, InstanceType<typeof QuicServerEndpoint>>();
+
+  /** Stands in where QUIC cannot run: the session then fails with the logged reason. */
+  class UnavailableTransport implements ServerTransport {
+    readonly kind = 'quic';
+    takeSocket(socket: import('node:net').Socket): void {
+      socket.destroy();
+    }
+    close(): void {}
+  }
+
+  serverTransports[1] = (server, pool) => {
+    const why = quicUnavailable();
+    if (why || !server.tls) {
+      server.logger.error(`Tunnel pool: ${why ?? 'QUIC needs TLS (tls=1 or 2)'}`);
+      return new UnavailableTransport();
+    }
+    let endpoint = endpoints.get(server);
+    if (!endpoint) {
+      const c = server.cfg;
+      const ep = new QuicServerEndpoint(c.tunnel.host, c.tunnel.port, server.tls, server.env.reportIntervalMs, server.logger);
+      server.on('state', (e) => {
+        if (e.state === 'stopped') ep.close();
+      });
+      endpoints.set(server, ep);
+      endpoint = ep;
+    }
+    return new QuicServerTransport({
+      endpoint,
+      clientIp: pool.clientIp,
+      max: pool.max,
+      active: () => pool.active(),
+      offer: (s) => pool.offer(s),
+      logger: server.logger,
+    });
+  };
+
+  clientTransports[1] = (client, offer) => {
+    const why = quicUnavailable();
+    if (why) throw new Error(why);
+    const c = client.cfg;
+    return new QuicClientTransport({
+      target: async () => ({ host: (await client.dns.resolve(c.tunnel.host)).address, port: c.tunnel.port }),
+      tls: Number(offer.tls) as 0 | 1 | 2,
+      serverName: c.serverName,
+      keepAliveMs: client.env.reportIntervalMs,
+      max: offer.max,
+      dialTimeoutMs: client.env.handshakeTimeoutMs,
+      onConnectionClosed: (w) => client.logger.debug(`Tunnel pool: QUIC connection ${w}`),
+    });
+  };
+}
 
 async function loadWs(): Promise<void> {
   const { WsClientTransport, WsServerTransport } = await import('./ws');

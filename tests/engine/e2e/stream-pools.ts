@@ -2,7 +2,8 @@
 // reverse and forward TCP with sha256-checked bulk data, UDP datagrams both ways, 200 concurrent
 // connections, recovery
 // after the server is killed and restarted, a fresh handshake while a session is up, and the
-// client adopting the server's type and TLS. Shared by ws.test.ts (type 2) and h2.test.ts (type 3).
+// client adopting the server's type and TLS. Shared by quic.test.ts (type 1), ws.test.ts (type 2)
+// and h2.test.ts (type 3).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,7 +25,7 @@ import { forwardPair, ready, reversePair, startPair, type Pair } from '../../hel
 const MiB = 1024 * 1024;
 
 export interface PoolCase {
-  type: 2 | 3;
+  type: 1 | 2 | 3;
   /** TLS the server runs at for `serverQuery` (what the client must learn). */
   reverse: { serverQuery: string; clientQuery: string; tls: 0 | 1 };
   forward: { serverQuery: string; clientQuery: string; tls: 0 | 1 };
