@@ -5,9 +5,14 @@
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchMaster, type MasterProcess } from '../engine/master/launch';
+import type { MasterProcess } from '../engine/master/launch';
+import { defaultDataDir } from '../engine/master/paths';
 import { createWebUi } from '../engine/master/webui';
+import { DESKTOP_FILE, DesktopService, readStored } from './desktop-service';
+import { desktopRoutes } from './desktop-http';
 import { appPaths } from './paths';
+import { launchLocalMaster, masterListen } from './local-master';
+import { agentFor } from './remote';
 
 export interface HeadlessOptions {
   host: string;
@@ -98,21 +103,30 @@ export function allowedHostsFor(host: string, port: number, extra: string[]): st
 export interface Headless {
   url: string;
   master: MasterProcess;
+  desktop: DesktopService;
   server: http.Server;
   stop(): Promise<void>;
 }
 
-export async function startHeadless(o: HeadlessOptions, distDir: string, log: (line: string) => void): Promise<Headless> {
+export async function startHeadless(o: HeadlessOptions, distDir: string, log: (line: string) => void, argv: string[] = []): Promise<Headless> {
   const paths = appPaths(distDir);
-  const master = await launchMaster({
-    command: process.execPath,
-    args: [paths.cli],
-    host: o.masterHost,
-    port: o.masterPort,
-    env: o.dataDir ? { NP_MASTER_STATE: path.join(o.dataDir, 'master.json') } : {},
-    onLine: (line, stream) => {
+  const dataDir = o.dataDir || defaultDataDir();
+  const file = path.join(dataDir, DESKTOP_FILE);
+  const access = readStored(file).apiAccess;
+  const listen = masterListen(o, access, argv);
+  const { master, fingerprint } = await launchLocalMaster(
+    paths.cli,
+    process.execPath,
+    o.dataDir ? { NP_MASTER_STATE: path.join(o.dataDir, 'master.json') } : {},
+    listen,
+    (line, stream) => {
       if (o.verbose || stream === 'stderr' || /\b(ERROR|WARN)\b/.test(line)) log(`[master] ${line}`);
     },
+  );
+  const desktop = new DesktopService({
+    file,
+    local: () => ({ url: master.origin + master.basePath, key: master.key, fingerprint }),
+    appliedApiAccess: access.mode === 'loopback' || listen.host === '0.0.0.0' ? access : { ...access, mode: 'loopback' },
   });
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
@@ -129,6 +143,8 @@ export async function startHeadless(o: HeadlessOptions, distDir: string, log: (l
     apiBase: master.basePath,
     apiKey: () => master.key,
     allowedHosts: allowedHostsFor(o.host, port, o.publicHosts),
+    masterAgent: fingerprint ? agentFor(new URL(master.origin), fingerprint) : undefined,
+    routes: desktopRoutes(desktop, () => master.key),
     onTokenUsed: (next) => log(`Sign-in link used. Another one, for the next browser: ${base}/?token=${next}`),
   });
   server.on('request', (req, res) => ui.handle(req, res));
@@ -137,6 +153,7 @@ export async function startHeadless(o: HeadlessOptions, distDir: string, log: (l
   return {
     url,
     master,
+    desktop,
     server,
     stop() {
       stopping ??= (async () => {
@@ -159,7 +176,7 @@ export async function main(argv: string[], distDir: string): Promise<void> {
   const log = (line: string) => process.stdout.write(line + '\n');
   let h: Headless;
   try {
-    h = await startHeadless(parsed.options, distDir, log);
+    h = await startHeadless(parsed.options, distDir, log, argv);
   } catch (e) {
     console.error(`headless: ${(e as Error).message}`);
     process.exit(1);

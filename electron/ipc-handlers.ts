@@ -1,11 +1,13 @@
 // Main-process side of the IPC bridge: each NodePassApi method becomes one `ipcMain.handle`
-// channel that forwards to a NodePassApi implementation (the HTTP client of the local master), and
-// live events are pushed to each subscribed window. Every call checks who is asking and what it
-// passed; the renderer is treated as untrusted input.
+// channel whose first argument names the master (one NodePassApi per master: the local one and
+// each fleet master), each desktop API method one more channel, and live events are pushed to each
+// subscribed window per master. Every call checks who is asking and what it passed; the renderer is
+// treated as untrusted input.
 
 import type { IpcMainEvent, IpcMainInvokeEvent } from 'electron';
 import type { ApiResult, NodePassApi, Subscription } from '../engine/api/contract';
-import { API_METHODS, CHANNELS, channelOf, type ApiMethod } from '../engine/api/ipc';
+import { DESKTOP_METHODS, type DesktopApi, type DesktopMethod } from '../engine/api/desktop';
+import { API_METHODS, CHANNELS, channelOf, desktopChannelOf, type ApiMethod } from '../engine/api/ipc';
 
 /** The parts of ipcMain used here (Electron's object fits; tests pass a small stand-in). */
 export interface IpcMainLike {
@@ -19,7 +21,12 @@ type SenderFrame = { url: string } | null | undefined;
 
 export interface HandlerOptions {
   isTrusted(frame: SenderFrame): boolean;
+  /** The desktop API (fleet, settings, notifications); its channels are left out without one. */
+  desktop?: DesktopApi;
 }
+
+/** The API of one master by ID, or null when there is no such master. */
+export type ApiResolver = (master: string) => NodePassApi | null;
 
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -38,9 +45,20 @@ const ARGS: Record<ApiMethod, (args: unknown[]) => string | null> = {
   trafficHistory: (a) => (a.length === 2 && isStr(a[0]) && (a[1] === 'minute' || a[1] === 'hour') ? null : "expected an instance id and 'minute' or 'hour'"),
 };
 
+const DESKTOP_ARGS: Record<DesktopMethod, (args: unknown[]) => string | null> = {
+  listMasters: (a) => (a.length === 0 ? null : 'expected no arguments'),
+  addMaster: (a) => (a.length === 1 && isObj(a[0]) && isStr(a[0].url) && isStr(a[0].key) ? null : 'expected { url, key, name?, fingerprint? }'),
+  updateMaster: (a) => (a.length === 2 && isStr(a[0]) && a[0] !== '' && isObj(a[1]) ? null : 'expected a master id and an update'),
+  removeMaster: (a) => (a.length === 1 && isStr(a[0]) && a[0] !== '' ? null : 'expected a master id'),
+  getSettings: (a) => (a.length === 0 ? null : 'expected no arguments'),
+  setSettings: (a) => (a.length === 1 && isObj(a[0]) ? null : 'expected a settings object'),
+  notify: (a) => (a.length === 1 && isObj(a[0]) && isStr(a[0].title) && isStr(a[0].body) ? null : 'expected { title, body }'),
+};
+
 export interface RegisteredHandlers {
   /** Subscriptions currently open (one per window). */
   readonly subscriptions: number;
+  dropMaster(master: string): void;
   dispose(): void;
 }
 
@@ -51,12 +69,15 @@ interface SenderLike {
   once(event: 'destroyed', listener: () => void): unknown;
 }
 
-export function registerApiHandlers(ipc: IpcMainLike, api: NodePassApi, o: HandlerOptions): RegisteredHandlers {
+export function registerApiHandlers(ipc: IpcMainLike, resolve: ApiResolver, o: HandlerOptions): RegisteredHandlers {
   for (const method of API_METHODS) {
-    ipc.handle(channelOf(method), async (event, ...args): Promise<ApiResult<unknown>> => {
+    ipc.handle(channelOf(method), async (event, master, ...args): Promise<ApiResult<unknown>> => {
       if (!o.isTrusted(event.senderFrame)) return { ok: false, status: 403, error: 'IPC call from an untrusted page' };
+      if (!isStr(master) || master === '') return { ok: false, status: 400, error: `${method}: expected a master id first` };
       const bad = ARGS[method](args);
       if (bad) return { ok: false, status: 400, error: `${method}: ${bad}` };
+      const api = resolve(master);
+      if (!api) return { ok: false, status: 404, error: `${method}: no master "${master}"` };
       try {
         return await (api[method] as (...a: unknown[]) => Promise<ApiResult<unknown>>)(...args);
       } catch (e) {
@@ -64,31 +85,65 @@ export function registerApiHandlers(ipc: IpcMainLike, api: NodePassApi, o: Handl
       }
     });
   }
+  const desktop = o.desktop;
+  if (desktop) {
+    for (const method of DESKTOP_METHODS) {
+      ipc.handle(desktopChannelOf(method), async (event, ...args): Promise<ApiResult<unknown>> => {
+        if (!o.isTrusted(event.senderFrame)) return { ok: false, status: 403, error: 'IPC call from an untrusted page' };
+        const bad = DESKTOP_ARGS[method](args);
+        if (bad) return { ok: false, status: 400, error: `${method}: ${bad}` };
+        try {
+          return await (desktop[method] as (...a: unknown[]) => Promise<ApiResult<unknown>>)(...args);
+        } catch (e) {
+          return { ok: false, status: 500, error: `${method}: ${(e as Error).message}` };
+        }
+      });
+    }
+  }
 
-  const subs = new Map<number, Subscription>();
-  const close = (id: number) => {
-    subs.get(id)?.close();
-    subs.delete(id);
+  // One subscription per (window, master).
+  const subs = new Map<string, Subscription>();
+  const watched = new Set<number>();
+  const close = (key: string) => {
+    subs.get(key)?.close();
+    subs.delete(key);
   };
-  const onSubscribe = (event: IpcMainEvent) => {
-    if (!o.isTrusted(event.senderFrame)) return;
+  const closeWindow = (id: number) => {
+    for (const key of [...subs.keys()]) if (key.startsWith(`${id}\n`)) close(key);
+  };
+  const onSubscribe = (event: IpcMainEvent, master: unknown) => {
+    if (!o.isTrusted(event.senderFrame) || !isStr(master)) return;
     const sender = event.sender as unknown as SenderLike;
-    const id = sender.id;
-    const fresh = !subs.has(id);
-    close(id);
+    const api = resolve(master);
+    if (!api) {
+      if (!sender.isDestroyed()) sender.send(CHANNELS.state, { master, connected: false });
+      return;
+    }
+    const key = `${sender.id}\n${master}`;
+    close(key);
     const send = (channel: string, payload: unknown) => {
       if (!sender.isDestroyed()) sender.send(channel, payload);
     };
     subs.set(
-      id,
+      key,
       api.subscribe(
-        (e) => send(CHANNELS.event, e),
-        (connected) => send(CHANNELS.state, connected),
+        (e) => send(CHANNELS.event, { master, event: e }),
+        (connected) => send(CHANNELS.state, { master, connected }),
       ),
     );
-    if (fresh) sender.once('destroyed', () => close(id));
+    if (!watched.has(sender.id)) {
+      watched.add(sender.id);
+      sender.once('destroyed', () => {
+        watched.delete(sender.id);
+        closeWindow(sender.id);
+      });
+    }
   };
-  const onUnsubscribe = (event: IpcMainEvent) => close((event.sender as unknown as SenderLike).id);
+  const onUnsubscribe = (event: IpcMainEvent, master: unknown) => {
+    const id = (event.sender as unknown as SenderLike).id;
+    if (isStr(master)) close(`${id}\n${master}`);
+    else closeWindow(id);
+  };
   ipc.on(CHANNELS.subscribe, onSubscribe);
   ipc.on(CHANNELS.unsubscribe, onUnsubscribe);
 
@@ -96,11 +151,16 @@ export function registerApiHandlers(ipc: IpcMainLike, api: NodePassApi, o: Handl
     get subscriptions() {
       return subs.size;
     },
+    /** Ends every window's stream of one master (it was removed from the fleet or changed). */
+    dropMaster(master: string) {
+      for (const key of [...subs.keys()]) if (key.endsWith(`\n${master}`)) close(key);
+    },
     dispose() {
       for (const m of API_METHODS) ipc.removeHandler(channelOf(m));
+      if (desktop) for (const m of DESKTOP_METHODS) ipc.removeHandler(desktopChannelOf(m));
       ipc.removeListener(CHANNELS.subscribe, onSubscribe);
       ipc.removeListener(CHANNELS.unsubscribe, onUnsubscribe);
-      for (const id of [...subs.keys()]) close(id);
+      for (const key of [...subs.keys()]) close(key);
     },
   };
 }

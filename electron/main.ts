@@ -3,22 +3,25 @@
 // engine's CLI in Node mode, on loopback with its own API key, so scripts and other dashboards can
 // manage this desktop too), bridges the window to it over IPC, and keeps the tray.
 
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, protocol, session, shell, Tray } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, nativeTheme, Notification, protocol, session, shell, Tray } from 'electron';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CHANNELS } from '../engine/api/ipc';
-import { launchMaster, type MasterProcess } from '../engine/master/launch';
-import { HttpApi } from '../engine/api/http-client';
-import { t } from '../renderer/i18n';
+import { LOCAL_MASTER } from '../engine/api/desktop';
+import type { MasterProcess } from '../engine/master/launch';
+import { defaultDataDir } from '../engine/master/paths';
+import { setLocale, t } from '../renderer/i18n';
+import { registerChinese } from '../renderer/i18n/zh';
 import { formatRate } from '../renderer/lib/format';
-import { registerApiHandlers } from './ipc-handlers';
+import { DESKTOP_FILE, DesktopService, readStored } from './desktop-service';
+import { registerApiHandlers, type RegisteredHandlers } from './ipc-handlers';
 import { claimSingleInstance, gracefulQuit } from './lifecycle';
-import { localMasterLaunch } from './local-master';
+import { launchLocalMaster, localMasterLaunch, masterListen } from './local-master';
 import { appPaths } from './paths';
 import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './protocol';
 import { denyAllPermissions, hardenContents, isTrustedSender } from './security';
 import { createTrayController, type TrayController } from './tray';
-import { toMenuTemplate } from './tray-model';
+import { toMenuTemplate, trayIconName } from './tray-model';
 import { createMainWindow, reveal } from './window';
 
 const paths = appPaths(path.resolve(__dirname, '..'));
@@ -26,6 +29,7 @@ let win: BrowserWindow | null = null;
 let master: MasterProcess | null = null;
 let tray: Tray | null = null;
 let trayCtl: TrayController | null = null;
+let handlers: RegisteredHandlers | null = null;
 
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
@@ -56,15 +60,60 @@ async function start(): Promise<void> {
   denyAllPermissions(session.defaultSession);
   app.on('web-contents-created', (_e, contents) => hardenContents(contents, (url) => void shell.openExternal(url)));
 
-  master = await launchMaster(localMasterLaunch(paths, process.env, (line) => process.stdout.write(line + '\n')));
+  // The fleet and settings live next to the master's state (the user's data directory).
+  const file = path.join(defaultDataDir(), DESKTOP_FILE);
+  const stored = readStored(file);
+  registerChinese();
+  if (stored.locale) setLocale(stored.locale);
+  else if (app.getLocale().toLowerCase().startsWith('zh')) setLocale('zh');
+  const onLine = (line: string) => process.stdout.write(line + '\n');
+  const base = localMasterLaunch(paths, process.env, onLine);
+  const listen = masterListen({ masterHost: base.host ?? '127.0.0.1', masterPort: base.port ?? 0 }, stored.apiAccess);
+  const launched = await launchLocalMaster(paths.cli, base.command, base.env ?? {}, listen, onLine);
+  master = launched.master;
   void master.exited.then((code) => {
     if (!quit.quitting) console.error(`master exited unexpectedly (code ${code})`);
   });
-  const api = new HttpApi({ baseUrl: master.origin + master.basePath, apiKey: master.key });
-  registerApiHandlers(ipcMain, api, { isTrusted: isTrustedSender });
+  const m = master;
+  const desktop = new DesktopService({
+    file,
+    local: () => ({ url: m.origin + m.basePath, key: m.key, fingerprint: launched.fingerprint }),
+    appliedApiAccess: stored.apiAccess,
+    autostart: {
+      get: () => app.getLoginItemSettings().openAtLogin,
+      set: (on) => app.setLoginItemSettings({ openAtLogin: on }),
+    },
+    notify: (n) => {
+      if (!Notification.isSupported()) return;
+      const note = new Notification({ title: n.title, body: n.body, icon: path.join(paths.assets, 'icon.png') });
+      note.on('click', () => showWindow());
+      note.show();
+    },
+    onLocale: (l) => {
+      setLocale(l);
+      trayCtl?.refresh(true);
+    },
+    onMasterChanged: (id) => handlers?.dropMaster(id),
+  });
+  handlers = registerApiHandlers(ipcMain, (id) => desktop.apiOf(id), { isTrusted: isTrustedSender, desktop });
+  const api = desktop.apiOf(LOCAL_MASTER)!;
 
-  const icon = path.join(paths.assets, 'tray.png');
-  tray = new Tray(existsSync(icon) ? nativeImage.createFromPath(icon) : nativeImage.createEmpty());
+  // Tray icon: light or dark glyph to suit the panel, the "active" one while traffic flows; macOS
+  // gets a template image it tints by itself.
+  let iconName = '';
+  const setIcon = (active: boolean) => {
+    const name = trayIconName(process.platform, nativeTheme.shouldUseDarkColors, active);
+    if (name === iconName) return;
+    iconName = name;
+    const file = path.join(paths.assets, 'tray', name);
+    tray?.setImage(existsSync(file) ? nativeImage.createFromPath(file) : nativeImage.createEmpty());
+  };
+  tray = new Tray(nativeImage.createEmpty());
+  setIcon(false);
+  nativeTheme.on('updated', () => {
+    iconName = '';
+    setIcon(trayCtl?.active ?? false);
+  });
   tray.on('click', () => showWindow());
   trayCtl = createTrayController(
     api,
@@ -72,6 +121,7 @@ async function start(): Promise<void> {
       setMenu: (items) => tray?.setContextMenu(Menu.buildFromTemplate(toMenuTemplate(items, (a) => void trayCtl?.run(a)))),
       setToolTip: (text) => tray?.setToolTip(text),
       setTitle: process.platform === 'darwin' ? (text) => tray?.setTitle(text) : undefined,
+      setActive: (active) => setIcon(active),
     },
     {
       t,

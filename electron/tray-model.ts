@@ -94,3 +94,14 @@ export function toMenuTemplate(items: readonly TrayItem[], onAction: (a: TrayAct
     return base;
   });
 }
+
+/**
+ * Which file of assets/tray/ to show: macOS takes a template image (it tints it for the menu bar);
+ * elsewhere a light glyph on dark panels and a dark one on light panels; `active` while traffic
+ * flows. Each name has @2x/@3x siblings that Electron picks for HiDPI screens.
+ */
+export function trayIconName(platform: string, darkPanel: boolean, active: boolean): string {
+  if (platform === 'darwin') return active ? 'trayActiveTemplate.png' : 'trayTemplate.png';
+  if (platform === 'win32') return active ? (darkPanel ? 'tray-active-dark.ico' : 'tray-active-light.ico') : darkPanel ? 'tray-dark.ico' : 'tray-light.ico';
+  return active ? (darkPanel ? 'tray-active-dark.png' : 'tray-active-light.png') : darkPanel ? 'tray-dark.png' : 'tray-light.png';
+}

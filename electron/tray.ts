@@ -12,6 +12,8 @@ export interface TraySurface {
   setToolTip(text: string): void;
   /** macOS shows text next to the icon. */
   setTitle?(text: string): void;
+  /** Traffic started or stopped flowing (the icon shows it). */
+  setActive?(active: boolean): void;
 }
 
 export interface TrayControllerOptions {
@@ -29,8 +31,10 @@ export interface TrayController {
   /** Current snapshot (for tests and the window). */
   instances(): Instance[];
   readonly connected: boolean;
-  /** Rebuilds now instead of on the next tick. */
-  refresh(): void;
+  /** True while traffic flows. */
+  readonly active: boolean;
+  /** Rebuilds now instead of on the next tick (`force`: even if nothing changed, e.g. the language). */
+  refresh(force?: boolean): void;
   close(): void;
 }
 
@@ -41,6 +45,7 @@ export function createTrayController(api: NodePassApi, surface: TraySurface, o: 
   let connected = false;
   let shape = '';
   let lastTip = '';
+  let active = false;
 
   const put = (i: Instance) => {
     if (i.id === API_KEY_ID) return;
@@ -48,7 +53,11 @@ export function createTrayController(api: NodePassApi, surface: TraySurface, o: 
     book.observe(i.id, i, now());
   };
 
-  const refresh = () => {
+  const refresh = (force = false) => {
+    if (force) {
+      shape = '';
+      lastTip = '';
+    }
     const items = [...list.values()];
     // The menu only changes when who is there, what they are called or their state changes.
     const next = `${connected}|` + items.map((i) => `${i.id}:${i.status}:${i.alias}`).sort().join(',');
@@ -60,6 +69,11 @@ export function createTrayController(api: NodePassApi, surface: TraySurface, o: 
 
   const tick = () => {
     const total = book.sample(now()).get(TOTAL) ?? { down: 0, up: 0 };
+    const nowActive = total.down >= 1 || total.up >= 1;
+    if (nowActive !== active) {
+      active = nowActive;
+      surface.setActive?.(active);
+    }
     const tip = trayTooltip(total, o.t, o.formatRate);
     if (tip !== lastTip) {
       lastTip = tip;
@@ -134,6 +148,9 @@ export function createTrayController(api: NodePassApi, surface: TraySurface, o: 
     instances: () => [...list.values()],
     get connected() {
       return connected;
+    },
+    get active() {
+      return active;
     },
     refresh,
     close() {

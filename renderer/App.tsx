@@ -1,10 +1,12 @@
-// The window: sidebar (navigation, master status, theme) and the routed view.
+// The window: sidebar (navigation, masters and their status, theme) and the routed view. The whole
+// tree is keyed by the language, so switching it re-renders every string at once.
 
 import { t } from './i18n';
 import { formatUptime } from './lib/format';
 import { useRoute } from './lib/router';
 import { useNow } from './lib/hooks';
-import { useApp } from './store/app';
+import { labelFor, useApp } from './store/app';
+import { useNotices } from './store/notices';
 import { usePrefs } from './store/prefs';
 import { ThemeToggle } from './components/ThemeToggle';
 import { Icon } from './components/Icon';
@@ -13,17 +15,20 @@ import { Toasts } from './components/Toasts';
 import { InstanceDetail } from './views/InstanceDetail';
 import { InstanceForm } from './views/InstanceForm';
 import { InstancesView } from './views/InstancesView';
+import { MastersView } from './views/MastersView';
+import { NoticesView } from './views/NoticesView';
+import { SettingsView } from './views/SettingsView';
 
 function MasterCard() {
   const masters = useApp((s) => s.masters);
   const now = useNow(5000);
   return (
-    <div className="masters">
+    <a className="masters" href="#/masters" aria-label={t('nav.masters')}>
       {Object.values(masters).map((m) => (
-        <div key={m.id} className="master" data-testid="master-status" data-connected={m.connected}>
+        <div key={m.id} className="master" data-testid="master-status" data-master={m.id} data-connected={m.connected}>
           <span className={`dot ${m.connected ? 'dot-running' : 'dot-error'}`} />
           <div className="master-text">
-            <div className="master-name">{m.label}</div>
+            <div className="master-name">{labelFor(m)}</div>
             <div className="muted small">
               {m.connected
                 ? m.info
@@ -34,17 +39,20 @@ function MasterCard() {
           </div>
         </div>
       ))}
-    </div>
+    </a>
   );
 }
 
 export function App({ onLogout }: { onLogout?: () => void }) {
   const route = useRoute();
   const theme = usePrefs((s) => s.theme);
+  const locale = usePrefs((s) => s.locale);
   const count = useApp((s) => Object.keys(s.instances).length);
-  const active = route.name === 'new' ? 'new' : 'list';
+  const masterCount = useApp((s) => Object.keys(s.masters).length);
+  const unread = useNotices((s) => s.unread);
+  const active = route.name === 'detail' || route.name === 'edit' ? 'list' : route.name;
   return (
-    <div className="app">
+    <div className="app" key={locale}>
       <aside className="sidebar">
         <a className="brand" href="#/">
           <Logo size={26} />
@@ -59,6 +67,24 @@ export function App({ onLogout }: { onLogout?: () => void }) {
           <a href="#/new" className={active === 'new' ? 'on' : ''} data-testid="nav-new">
             <Icon name="plus" />
             <span>{t('nav.new')}</span>
+          </a>
+          <a href="#/masters" className={active === 'masters' ? 'on' : ''} data-testid="nav-masters">
+            <Icon name="server" />
+            <span>{t('nav.masters')}</span>
+            <span className="count">{masterCount}</span>
+          </a>
+          <a href="#/notices" className={active === 'notices' ? 'on' : ''} data-testid="nav-notices">
+            <Icon name="bell" />
+            <span>{t('nav.notices')}</span>
+            {unread > 0 && (
+              <span className="count hot" data-testid="notice-unread">
+                {unread}
+              </span>
+            )}
+          </a>
+          <a href="#/settings" className={active === 'settings' ? 'on' : ''} data-testid="nav-settings">
+            <Icon name="gear" />
+            <span>{t('nav.settings')}</span>
           </a>
         </nav>
         <div className="spacer" />
@@ -77,6 +103,9 @@ export function App({ onLogout }: { onLogout?: () => void }) {
         {route.name === 'new' && <InstanceForm key="new" />}
         {route.name === 'edit' && <InstanceForm key={`edit:${route.key}`} editKey={route.key} />}
         {route.name === 'detail' && <InstanceDetail k={route.key} tab={route.tab} theme={theme} />}
+        {route.name === 'masters' && <MastersView />}
+        {route.name === 'notices' && <NoticesView />}
+        {route.name === 'settings' && <SettingsView />}
       </main>
       <Toasts />
     </div>

@@ -1,22 +1,39 @@
-// Boot: inside Electron the preload bridge is the API; in a browser (headless mode) the page signs
-// in with the one-time token from its URL and talks HTTP to the master through the same origin.
+// Boot: inside Electron the preload bridge is the API (one adapter per master); in a browser
+// (headless mode) the page signs in with the one-time token from its URL and talks HTTP — to the
+// local master through the same origin, to remote masters through the same origin's /fleet/<id>
+// pass-through (the strict CSP allows no other origin).
 
 import { StrictMode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { App } from './App';
 import { apiFromBridge } from './api/ipc-client';
+import { desktopOverHttp } from './api/desktop-http';
 import { HttpApi } from '../engine/api/http-client';
+import { LOCAL_MASTER } from '../engine/api/desktop';
 import { logout, resumeSession, type SessionInfo } from './api/session';
-import { t } from './i18n';
+import { resolveLocale, setLocale, t } from './i18n';
+import { registerChinese } from './i18n/zh';
 import { navigate } from './lib/router';
-import { addMaster, removeMaster, sampleTraffic, traffic } from './store/app';
-import { applyTheme, usePrefs } from './store/prefs';
+import { labelFor, removeMaster, sampleTraffic, traffic, useApp } from './store/app';
+import { startFleet } from './store/fleet';
+import { runNotices, setDelivery } from './store/notices';
+import { applyTheme, usePrefs, watchSystemTheme } from './store/prefs';
 import { LoginView } from './views/LoginView';
 import './styles.css';
 
-const LOCAL = 'local';
+registerChinese();
 
+setLocale(resolveLocale(usePrefs.getState().locale));
 applyTheme(usePrefs.getState().theme);
+watchSystemTheme();
+usePrefs.subscribe((s, prev) => {
+  if (s.locale !== prev.locale) {
+    setLocale(resolveLocale(s.locale));
+    document.documentElement.lang = resolveLocale(s.locale) === 'zh' ? 'zh-CN' : 'en';
+    document.title = t('app.name');
+  }
+});
+document.documentElement.lang = resolveLocale(usePrefs.getState().locale) === 'zh' ? 'zh-CN' : 'en';
 
 // The last five minutes of traffic survive a reload of the page (not a restart of the app).
 const TRAFFIC_KEY = 'npd.traffic';
@@ -32,7 +49,15 @@ addEventListener('pagehide', () => {
     // Storage full or disabled: the charts start empty next time.
   }
 });
-setInterval(() => sampleTraffic(), 1000);
+setInterval(() => {
+  const now = Date.now();
+  sampleTraffic(now);
+  runNotices(now, (key) => {
+    const s = useApp.getState();
+    const i = s.instances[key];
+    return i ? labelFor(s.masters[i.master]) : '';
+  });
+}, 1000);
 
 const root: Root = createRoot(document.getElementById('root')!);
 
@@ -41,12 +66,18 @@ function render(node: React.ReactNode) {
 }
 
 function startHttp(s: SessionInfo) {
-  addMaster(LOCAL, t('master.local'), new HttpApi({ baseUrl: new URL(s.base, window.location.href).href, apiKey: s.key }));
+  const origin = window.location.origin;
+  const local = () => new HttpApi({ baseUrl: new URL(s.base, window.location.href).href, apiKey: s.key });
+  void startFleet(
+    desktopOverHttp(s.key),
+    (m) => (m.local ? local() : new HttpApi({ baseUrl: `${origin}/fleet/${encodeURIComponent(m.id)}`, apiKey: s.key })),
+    local,
+  );
   render(
     <App
       onLogout={() => {
         void logout().then(() => {
-          removeMaster(LOCAL);
+          for (const id of Object.keys(useApp.getState().masters)) removeMaster(id);
           render(<LoginView reason="" onLogin={startHttp} />);
         });
       }}
@@ -58,7 +89,8 @@ async function boot() {
   document.title = t('app.name');
   const bridge = window.nodepass;
   if (bridge) {
-    addMaster(LOCAL, t('master.local'), apiFromBridge(bridge));
+    setDelivery(async (title, body) => ((await bridge.desktop.notify({ title, body })).ok ? 'os' : 'none'));
+    void startFleet(bridge.desktop, (m) => apiFromBridge(bridge, m.id), () => apiFromBridge(bridge, LOCAL_MASTER));
     bridge.onNavigate((route) => navigate(route));
     render(<App />);
     return;

@@ -16,6 +16,10 @@ export interface LaunchOptions {
   /** API prefix (the master appends /v1). */
   prefix?: string;
   log?: string;
+  /** The master's own TLS (tls=1 self-signed, tls=2 with crt/key files); 0 = plain HTTP. */
+  tls?: 0 | 1 | 2;
+  crt?: string;
+  key?: string;
   env?: Record<string, string | undefined>;
   /** Give up when the master has not said it started by then. */
   timeoutMs?: number;
@@ -43,7 +47,13 @@ export async function launchMaster(o: LaunchOptions): Promise<MasterProcess> {
   const port = o.port ?? 0;
   const prefix = o.prefix ?? '/api';
   const hostPart = host.includes(':') ? `[${host}]` : host;
-  const url = `master://${hostPart}:${port}${prefix}?log=${o.log ?? 'info'}`;
+  const q = new URLSearchParams({ log: o.log ?? 'info' });
+  if (o.tls) q.set('tls', String(o.tls));
+  if (o.tls === 2) {
+    q.set('crt', o.crt ?? '');
+    q.set('key', o.key ?? '');
+  }
+  const url = `master://${hostPart}:${port}${prefix}?${q.toString()}`;
   const child = spawn(o.command, [...o.args, url], {
     env: { ...process.env, ...o.env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -108,7 +118,7 @@ export async function launchMaster(o: LaunchOptions): Promise<MasterProcess> {
   const reach = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : hostPart;
   return {
     child,
-    origin: `http://${reach}:${actualPort}`,
+    origin: `${o.tls ? 'https' : 'http'}://${reach}:${actualPort}`,
     basePath,
     url,
     key,

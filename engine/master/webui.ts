@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { sameSecret } from './auth';
 import { createReadStream, statSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 
 export const CSP =
@@ -52,6 +53,10 @@ export interface WebUiOptions {
   /** Called with each new one-time token after the previous one was used. */
   onTokenUsed?: (next: string) => void;
   sessionTtlMs?: number;
+  /** How to reach an https master (e.g. an agent pinned to its self-signed certificate). */
+  masterAgent?: http.Agent;
+  /** More routes on this origin (after the Host check); returns true when it answered. */
+  routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface WebUi {
@@ -160,8 +165,8 @@ export function createWebUi(o: WebUiOptions): WebUi {
     const headers = { ...req.headers };
     delete headers.cookie;
     delete headers.host;
-    const up = http.request(
-      { host: master.hostname, port: master.port, method: req.method, path: req.url, headers: { ...headers, host: master.host } },
+    const up = (master.protocol === 'https:' ? https : http).request(
+      { host: master.hostname, port: master.port, method: req.method, path: req.url, headers: { ...headers, host: master.host }, agent: o.masterAgent },
       (r) => {
         res.writeHead(r.statusCode ?? 502, r.headers);
         res.flushHeaders();
@@ -217,6 +222,7 @@ export function createWebUi(o: WebUiOptions): WebUi {
     const url = new URL(req.url ?? '/', 'http://x');
     const p = url.pathname;
     if (p.startsWith(apiPrefix)) return proxy(req, res);
+    if (o.routes?.(req, res)) return;
     if (p === '/auth/login' && req.method === 'POST') {
       login(req, res).catch((e: Error) => json(res, 500, { error: e.message }));
       return;

@@ -128,3 +128,50 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
     </div>
   );
 }
+
+/** A modal panel over the page; Escape or the backdrop closes it. */
+export function Modal({ title, onClose, children, testId, wide }: { title: string; onClose: () => void; children: ReactNode; testId?: string; wide?: boolean }) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+  return (
+    <div className="modal-backdrop" onClick={onClose}>
+      <div className={`modal card${wide ? ' wide' : ''}`} role="dialog" aria-modal="true" aria-label={title} data-testid={testId} onClick={(e) => e.stopPropagation()}>
+        <div className="card-head">
+          <h2>{title}</h2>
+          <div className="spacer" />
+          <button type="button" className="icon-btn" aria-label={t('common.close')} onClick={onClose}>
+            <Icon name="close" size={14} />
+          </button>
+        </div>
+        {children}
+      </div>
+    </div>
+  );
+}
+
+/** The master an instance lives on, shown when there is more than one master. */
+export function MasterBadge({ label }: { label: string }) {
+  return (
+    <span className="badge badge-master" data-testid="master-badge">
+      <Icon name="server" size={11} />
+      {label}
+    </span>
+  );
+}
+
+export function TagChips({ tags }: { tags: Record<string, string> }) {
+  const entries = Object.entries(tags);
+  if (entries.length === 0) return null;
+  return (
+    <span className="tags">
+      {entries.map(([k, v]) => (
+        <span key={k} className="tag" data-testid="tag">
+          {v ? `${k}: ${v}` : k}
+        </span>
+      ))}
+    </span>
+  );
+}

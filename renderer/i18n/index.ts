@@ -49,3 +49,9 @@ export function paramHint(name: string): string {
   const k = `paramHint.${name}` as MessageKey;
   return dictionaries[locale]?.[k] ?? PARAM_BY_NAME.get(name)?.expected ?? '';
 }
+
+/** The language to show: the user's choice, else the system's when we speak it, else English. */
+export function resolveLocale(choice: string, system = typeof navigator !== 'undefined' ? navigator.language : 'en'): string {
+  if (choice && dictionaries[choice]) return choice;
+  return system.toLowerCase().startsWith('zh') && dictionaries.zh ? 'zh' : 'en';
+}

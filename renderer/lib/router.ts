@@ -5,12 +5,18 @@ import { useSyncExternalStore } from 'react';
 export type Route =
   | { name: 'list' }
   | { name: 'new' }
+  | { name: 'masters' }
+  | { name: 'settings' }
+  | { name: 'notices' }
   | { name: 'detail'; key: string; tab: 'overview' | 'logs' }
   | { name: 'edit'; key: string };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'new') return { name: 'new' };
+  if (parts[0] === 'masters') return { name: 'masters' };
+  if (parts[0] === 'settings') return { name: 'settings' };
+  if (parts[0] === 'notices') return { name: 'notices' };
   if (parts[0] === 'i' && parts.length >= 3) {
     const key = `${parts[1]}/${parts[2]}`;
     if (parts[3] === 'edit') return { name: 'edit', key };
@@ -25,6 +31,10 @@ export function hrefOf(r: Route): string {
       return '#/';
     case 'new':
       return '#/new';
+    case 'masters':
+    case 'settings':
+    case 'notices':
+      return `#/${r.name}`;
     case 'edit':
       return `#/i/${r.key.split('/').map(encodeURIComponent).join('/')}/edit`;
     case 'detail':

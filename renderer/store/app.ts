@@ -8,11 +8,20 @@ import type { NodePassApi, Subscription } from '../../engine/api/contract';
 import { API_KEY_ID, type Instance, type InstanceEvent, type MasterInfo } from '../../engine/api/types';
 import { TOTAL, TrafficBook, type Rate } from '../lib/traffic';
 import { parseLogLine, type LogEntry } from '../lib/logline';
+import { applyOrder, matchesQuery, parseQuery } from '../lib/search';
+import { policy } from './notices';
+import { t } from '../i18n';
 
 export interface MasterState {
   id: string;
-  /** What the UI calls it (the master's alias, else its name). */
+  /** What the UI calls it (the user's name for it, else the master's alias, else its address). */
   label: string;
+  /** The user's name for it ('' = none). */
+  name: string;
+  /** The API base (for remote masters; '' when not known). */
+  url: string;
+  local: boolean;
+  fingerprint: string;
   connected: boolean;
   info: MasterInfo | null;
   /** When `info` was fetched (its uptime counts from then). */
@@ -178,10 +187,12 @@ export function flushEvents(): void {
       case 'update':
         mutable()[key] = { ...inst, master, key };
         traffic.observe(key, inst, at);
+        policy.observe(key, { status: inst.status, name: displayName(inst), error: inst.error }, at);
         break;
       case 'delete':
         delete mutable()[key];
         traffic.remove(key);
+        policy.forget(key);
         if (selected[key]) {
           selected = { ...selected };
           delete selected[key];
@@ -222,6 +233,7 @@ async function reconcile(master: string): Promise<void> {
     const key = keyOf(master, i.id);
     fresh[key] = { ...i, master, key };
     traffic.observe(key, i, now);
+    policy.observe(key, { status: i.status, name: displayName(i), error: i.error }, now);
   }
   useApp.setState((s) => {
     const instances: Record<string, InstRecord> = {};
@@ -238,15 +250,44 @@ async function refreshInfo(master: string): Promise<void> {
   useApp.setState((s) => {
     const m = s.masters[master];
     if (!m) return {};
-    return { masters: { ...s.masters, [master]: { ...m, info, infoAt: Date.now(), label: info.alias || m.label } } };
+    return { masters: { ...s.masters, [master]: { ...m, info, infoAt: Date.now(), label: labelOf(m, info) } } };
   });
 }
 
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+/** '' for the local master without a name of its own: labelFor() shows it in the current language. */
+function labelOf(m: Pick<MasterState, 'name' | 'local' | 'label' | 'url'>, info: MasterInfo | null): string {
+  if (m.name) return m.name;
+  if (info?.alias) return info.alias;
+  return m.local ? '' : hostOf(m.url) || m.label;
+}
+
+/** What the UI calls a master, in the current language for the local one. */
+export function labelFor(m: Pick<MasterState, 'label'> | undefined, fallback = ''): string {
+  if (!m) return fallback;
+  return m.label || t('master.local');
+}
+
+export interface MasterOptions {
+  name?: string;
+  url?: string;
+  local?: boolean;
+  fingerprint?: string;
+}
+
 /** Registers a master and starts its live event stream. */
-export function addMaster(id: string, label: string, api: NodePassApi): void {
+export function addMaster(id: string, label: string, api: NodePassApi, o: MasterOptions = {}): void {
   removeMaster(id);
   apis.set(id, api);
-  useApp.setState((s) => ({ masters: { ...s.masters, [id]: { id, label, connected: false, info: null, infoAt: 0 } } }));
+  const base = { id, name: o.name ?? '', url: o.url ?? '', local: o.local ?? id === 'local', fingerprint: o.fingerprint ?? '', label };
+  useApp.setState((s) => ({ masters: { ...s.masters, [id]: { ...base, label: labelOf(base, null), connected: false, info: null, infoAt: 0 } } }));
   const sub = api.subscribe(
     (e) => receive(id, e),
     (connected) => {
@@ -263,6 +304,16 @@ export function addMaster(id: string, label: string, api: NodePassApi): void {
     if (useApp.getState().masters[id]?.connected) void refreshInfo(id);
   }, 30_000);
   timers.set(id, timer);
+}
+
+/** The user renamed a master (no reconnect needed). */
+export function renameMaster(id: string, name: string): void {
+  useApp.setState((s) => {
+    const m = s.masters[id];
+    if (!m) return {};
+    const next = { ...m, name };
+    return { masters: { ...s.masters, [id]: { ...next, label: labelOf(next, m.info) } } };
+  });
 }
 
 export function removeMaster(id: string): void {
@@ -317,6 +368,7 @@ export type Action = 'start' | 'stop' | 'restart' | 'reset' | 'delete';
 export async function act(key: string, action: Action, describe: (error: string) => string): Promise<boolean> {
   const inst = useApp.getState().instances[key];
   if (!inst) return false;
+  policy.expect(key, action, Date.now());
   setBusy(key, action);
   try {
     const api = apiOf(inst.master);
@@ -371,22 +423,24 @@ export function displayName(i: Pick<Instance, 'alias' | 'id'>): string {
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
-/** The instance list after search and filters, in a stable order (name, then id). */
-export function visibleKeys(s: Pick<AppState, 'instances' | 'query' | 'statusFilter' | 'typeFilter'>): string[] {
-  const q = s.query.trim().toLowerCase();
-  return Object.values(s.instances)
+/**
+ * The instance list after search and filters: in the user's order (drag to reorder) where there
+ * is one, else by name, then ID.
+ */
+export function visibleKeys(s: Pick<AppState, 'instances' | 'query' | 'statusFilter' | 'typeFilter'> & Partial<Pick<AppState, 'masters'>>, order: readonly string[] = []): string[] {
+  const terms = parseQuery(s.query.trim());
+  const masters = s.masters ?? {};
+  const list = Object.values(s.instances)
     .filter((i) => s.statusFilter === 'all' || i.status === s.statusFilter)
     .filter((i) => s.typeFilter === 'all' || i.type === s.typeFilter)
-    .filter(
-      (i) =>
-        q === '' ||
-        i.alias.toLowerCase().includes(q) ||
-        i.id.toLowerCase().includes(q) ||
-        i.url.toLowerCase().includes(q) ||
-        Object.entries(i.meta?.tags ?? {}).some(([k, v]) => `${k}:${v}`.toLowerCase().includes(q)),
-    )
-    .sort((a, b) => collator.compare(displayName(a), displayName(b)) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((i) => i.key);
+    .filter((i) => terms.length === 0 || matchesQuery({ ...i, masterName: labelFor(masters[i.master], i.master) }, terms));
+  const byKey = new Map(list.map((i) => [i.key, i]));
+  const byName = (a: string, b: string) => {
+    const x = byKey.get(a)!;
+    const y = byKey.get(b)!;
+    return collator.compare(displayName(x), displayName(y)) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
+  };
+  return applyOrder([...byKey.keys()], order, byName);
 }
 
 export { TOTAL };

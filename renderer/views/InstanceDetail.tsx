@@ -1,16 +1,20 @@
 // One instance: what it is doing now (numbers, chart), what it was started with (URL, config), and
 // its live log.
 
+import { useState } from 'react';
 import { t } from '../i18n';
 import { formatBytes, formatRate } from '../lib/format';
 import { hrefOf } from '../lib/router';
 import { rxOf, txOf, ZERO_RATE } from '../lib/traffic';
-import { displayName, useApp } from '../store/app';
+import { displayName, labelFor, useApp } from '../store/app';
 import { CopyButton, Empty, modeText, StatusPill, TypeBadge } from '../components/common';
 import { Icon } from '../components/Icon';
 import { LogView } from '../components/LogView';
 import { TrafficChart } from '../components/TrafficChart';
-import { addressOf, RowActions } from './InstancesView';
+import { HistoryChart } from '../components/HistoryChart';
+import { MasterBadge } from '../components/common';
+import { addressOf, MuteButton, RowActions } from './InstancesView';
+import { PeerEditor, ShareDialog, TagEditor } from './InstanceExtras';
 
 function Stat({ label, value, sub, testId }: { label: string; value: string; sub?: string; testId?: string }) {
   return (
@@ -29,6 +33,8 @@ export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' |
   const rate = useApp((s) => s.rates[k] ?? ZERO_RATE);
   const busy = useApp((s) => s.busy[k]);
   const connected = useApp((s) => Object.values(s.masters).some((m) => m.connected));
+  const masterLabel = useApp((s) => (i && Object.keys(s.masters).length > 1 ? labelFor(s.masters[i.master], i.master) : ''));
+  const [sharing, setSharing] = useState(false);
   if (!i) {
     return (
       <div className="page">
@@ -54,6 +60,7 @@ export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' |
             <h1>{name}</h1>
             <StatusPill status={i.status} />
             <TypeBadge type={i.type} />
+            {masterLabel && <MasterBadge label={masterLabel} />}
           </div>
           <p className="muted mono small">
             {i.id} · {addressOf(i.url)}
@@ -62,6 +69,7 @@ export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' |
         <div className="spacer" />
         <RowActions k={k} status={i.status} busy={busy} name={name} labelled />
       </header>
+      {sharing && <ShareDialog i={i} onClose={() => setSharing(false)} />}
       {i.status === 'error' && (
         <div className="banner error" role="alert">
           <strong>{t('detail.errorTitle')}</strong> {i.error || t('detail.errorUnknown')}
@@ -74,6 +82,14 @@ export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' |
         <a href={hrefOf({ name: 'detail', key: k, tab: 'logs' })} className={tab === 'logs' ? 'on' : ''} data-testid="tab-logs">
           {t('detail.logs')}
         </a>
+        <div className="spacer" />
+        <div className="actions labelled tab-actions">
+          <button type="button" className="btn small ghost" onClick={() => setSharing(true)} data-testid="action-share">
+            <Icon name="share" size={14} />
+            {t('share.button')}
+          </button>
+          <MuteButton k={k} labelled />
+        </div>
       </nav>
       {tab === 'logs' ? (
         <section className="card">
@@ -116,6 +132,14 @@ export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' |
             </div>
             <TrafficChart seriesKey={k} height={220} theme={theme} label={t('traffic.instance')} />
           </section>
+          <HistoryChart master={i.master} id={i.id} theme={theme} />
+          <section className="card">
+            <div className="card-head">
+              <h2>{t('tags.title')}</h2>
+            </div>
+            <TagEditor i={i} />
+            <PeerEditor i={i} />
+          </section>
           <section className="card">
             <div className="card-head">
               <h2>{t('detail.url')}</h2>
@@ -129,11 +153,6 @@ export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' |
               <CopyButton text={i.config} />
             </div>
             <code className="url-box muted">{i.config}</code>
-            {i.meta?.peer?.sid && (
-              <p className="muted small">
-                <Icon name="link" size={13} /> {t('detail.peer', { alias: i.meta.peer.alias || i.meta.peer.sid })}
-              </p>
-            )}
           </section>
         </>
       )}

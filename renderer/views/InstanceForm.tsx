@@ -23,7 +23,7 @@ import {
   type TunnelScheme,
 } from '../lib/url-form';
 import { navigate } from '../lib/router';
-import { apiOf, applyInstance, displayName, keyOf, toast, useApp } from '../store/app';
+import { apiOf, applyInstance, displayName, keyOf, labelFor, toast, useApp } from '../store/app';
 import { Icon } from '../components/Icon';
 
 const URL_RE = /^\s*(server|client):\/\//i;
@@ -204,7 +204,8 @@ function TargetsField(props: { label: string; hint: string; targets: string[]; i
 export function InstanceForm({ editKey }: { editKey?: string }) {
   const editing = useApp((s) => (editKey ? s.instances[editKey] : undefined));
   const masters = useApp((s) => s.masters);
-  const master = editing?.master ?? Object.keys(masters)[0] ?? 'local';
+  const [chosenMaster, setChosenMaster] = useState('');
+  const master = editing?.master ?? (chosenMaster && masters[chosenMaster] ? chosenMaster : (Object.keys(masters)[0] ?? 'local'));
   const [fields, setFields] = useState<FormFields>(() => emptyFields('server'));
   const [alias, setAlias] = useState('');
   const [loadedFor, setLoadedFor] = useState<string | null>(null);
@@ -374,6 +375,18 @@ export function InstanceForm({ editKey }: { editKey?: string }) {
       >
         <div className="form-main">
           <section className="card">
+            {!editing && Object.keys(masters).length > 1 && (
+              <div className="field wide">
+                <label htmlFor="f-master">{t('form.master')}</label>
+                <select id="f-master" className="select" value={master} onChange={(e) => setChosenMaster(e.target.value)} data-testid="form-master">
+                  {Object.values(masters).map((m) => (
+                    <option key={m.id} value={m.id}>
+                      {labelFor(m)}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            )}
             <div className="field wide">
               <span className="label">{t('form.role')}</span>
               <div className="segmented big" role="radiogroup" aria-label={t('form.role')}>

@@ -2,7 +2,7 @@
 // bulk actions. Each row subscribes to its own instance and rate, so a tick re-renders only the
 // rows whose numbers moved.
 
-import { memo, useMemo } from 'react';
+import { memo, useMemo, useState, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { t } from '../i18n';
 import { formatBytes, formatCount, formatRate } from '../lib/format';
@@ -11,6 +11,7 @@ import { rxOf, txOf, ZERO_RATE } from '../lib/traffic';
 import {
   act,
   displayName,
+  labelFor,
   setSelection,
   toggleSelected,
   TOTAL,
@@ -19,7 +20,10 @@ import {
   type StatusFilter,
   type TypeFilter,
 } from '../store/app';
-import { ConfirmButton, Empty, IconButton, modeText, StatusDot, TypeBadge } from '../components/common';
+import { moveKey } from '../lib/search';
+import { setPrefs, toggleMuted, usePrefs } from '../store/prefs';
+import { ConfirmButton, Empty, IconButton, MasterBadge, modeText, StatusDot, TagChips, TypeBadge } from '../components/common';
+import { ExportDialog, ImportDialog } from './TransferDialog';
 import { Icon, type IconName } from '../components/Icon';
 import { TrafficChart } from '../components/TrafficChart';
 
@@ -82,6 +86,7 @@ function Summary() {
 const STATUS_FILTERS: StatusFilter[] = ['all', 'running', 'stopped', 'error'];
 
 function Toolbar({ keys }: { keys: string[] }) {
+  const [dialog, setDialog] = useState<'import' | 'export' | null>(null);
   const { query, statusFilter, typeFilter } = useApp(useShallow((s) => ({ query: s.query, statusFilter: s.statusFilter, typeFilter: s.typeFilter })));
   const selectedKeys = useApp(useShallow((s) => Object.keys(s.selected)));
   const bulk = (action: 'start' | 'stop') => {
@@ -148,22 +153,72 @@ function Toolbar({ keys }: { keys: string[] }) {
           </button>
         </div>
       )}
-      {keys.length === 0 && selectedKeys.length === 0 && <span />}
+      <button type="button" className="btn ghost small" onClick={() => setDialog('import')} data-testid="import-open">
+        <Icon name="upload" size={14} />
+        {t('transfer.import')}
+      </button>
+      <button type="button" className="btn ghost small" onClick={() => setDialog('export')} disabled={keys.length === 0} data-testid="export-open">
+        <Icon name="download" size={14} />
+        {selectedKeys.length > 0 ? t('transfer.exportSelected', { n: selectedKeys.length }) : t('transfer.exportShown')}
+      </button>
+      {dialog === 'export' && <ExportDialog keys={selectedKeys.length > 0 ? selectedKeys : keys} onClose={() => setDialog(null)} />}
+      {dialog === 'import' && <ImportDialog onClose={() => setDialog(null)} />}
     </div>
   );
 }
 
-const Row = memo(function Row({ k }: { k: string }) {
+/** Drag to reorder: the dragged row's key travels in the drag data. */
+const DRAG_TYPE = 'application/x-npd-instance';
+
+function dropOn(target: string, dragged: string): void {
+  if (!dragged || dragged === target) return;
+  const s = useApp.getState();
+  const all = visibleKeys({ ...s, query: '', statusFilter: 'all', typeFilter: 'all' }, usePrefs.getState().order);
+  setPrefs({ order: moveKey(all, dragged, target) });
+}
+
+const Row = memo(function Row({ k, showMaster }: { k: string; showMaster: boolean }) {
   const i = useApp((s) => s.instances[k]);
   const rate = useApp((s) => s.rates[k] ?? ZERO_RATE);
   const selected = useApp((s) => !!s.selected[k]);
   const busy = useApp((s) => s.busy[k]);
+  const masterLabel = useApp((s) => (i ? labelFor(s.masters[i.master], i.master) : ''));
+  const muted = usePrefs((s) => !!s.muted[k]);
+  const [over, setOver] = useState(false);
   if (!i) return null;
   const name = displayName(i);
   const open = () => navigate({ name: 'detail', key: k, tab: 'overview' });
+  const peer = i.meta?.peer?.sid ? i.meta.peer.alias || i.meta.peer.sid : '';
   return (
-    <tr className={`row status-${i.status}${selected ? ' selected' : ''}`} data-testid="instance-row" data-id={i.id} data-name={name} data-status={i.status} onClick={open}>
+    <tr
+      className={`row status-${i.status}${selected ? ' selected' : ''}${over ? ' drop-target' : ''}`}
+      data-testid="instance-row"
+      data-id={i.id}
+      data-key={k}
+      data-name={name}
+      data-status={i.status}
+      onClick={open}
+      draggable
+      onDragStart={(e) => {
+        e.dataTransfer.setData(DRAG_TYPE, k);
+        e.dataTransfer.effectAllowed = 'move';
+      }}
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes(DRAG_TYPE)) return;
+        e.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setOver(false);
+        dropOn(k, e.dataTransfer.getData(DRAG_TYPE));
+      }}
+    >
       <td className="col-check" onClick={(e) => e.stopPropagation()}>
+        <span className="grip" title={t('list.drag')} aria-hidden="true">
+          <Icon name="grip" size={14} />
+        </span>
         <input type="checkbox" aria-label={t('list.select', { name })} checked={selected} onChange={() => toggleSelected(k)} />
       </td>
       <td className="col-name">
@@ -176,8 +231,24 @@ const Row = memo(function Row({ k }: { k: string }) {
           >
             {name}
           </a>
+          {peer && (
+            <span className="peer-mark" title={t('detail.peer', { alias: peer })} data-testid="peer-mark">
+              <Icon name="link" size={12} />
+            </span>
+          )}
+          {muted && (
+            <span className="peer-mark" title={t('notify.muted')}>
+              <Icon name="mute" size={12} />
+            </span>
+          )}
         </div>
         <div className="sub mono">{i.status === 'error' && i.error ? <span className="error-text">{i.error}</span> : addressOf(i.url)}</div>
+        {(showMaster || Object.keys(i.meta?.tags ?? {}).length > 0) && (
+          <div className="row-meta">
+            {showMaster && <MasterBadge label={masterLabel} />}
+            <TagChips tags={i.meta?.tags ?? {}} />
+          </div>
+        )}
       </td>
       <td>
         <TypeBadge type={i.type} />
@@ -206,7 +277,7 @@ const Row = memo(function Row({ k }: { k: string }) {
   );
 });
 
-export function RowActions({ k, status, busy, name, labelled }: { k: string; status: string; busy?: string; name: string; labelled?: boolean }) {
+export function RowActions({ k, status, busy, name, labelled, children }: { k: string; status: string; busy?: string; name: string; labelled?: boolean; children?: ReactNode }) {
   const run = (a: 'start' | 'stop' | 'restart' | 'reset' | 'delete') => void act(k, a, failText(t(`action.${a}`)));
   if (labelled) {
     // The detail page has room for words.
@@ -225,6 +296,7 @@ export function RowActions({ k, status, busy, name, labelled }: { k: string; sta
           <Icon name="edit" size={14} />
           {t('action.edit')}
         </a>
+        {children}
         <ConfirmButton icon="trash" label={t('action.delete')} confirmLabel={t('action.confirmDelete')} onConfirm={() => run('delete')} disabled={!!busy} testId="action-delete" wide />
       </div>
     );
@@ -239,9 +311,24 @@ export function RowActions({ k, status, busy, name, labelled }: { k: string; sta
       <IconButton icon="restart" label={t('action.restart')} onClick={() => run('restart')} busy={busy === 'restart'} testId="action-restart" />
       <IconButton icon="reset" label={t('action.reset')} onClick={() => run('reset')} busy={busy === 'reset'} testId="action-reset" />
       <IconButton icon="edit" label={t('action.edit')} onClick={() => navigate({ name: 'edit', key: k })} testId="action-edit" />
+      <MuteButton k={k} />
       <ConfirmButton icon="trash" label={t('action.delete')} confirmLabel={t('action.confirmDelete')} onConfirm={() => run('delete')} disabled={!!busy} testId="action-delete" />
     </div>
   );
+}
+
+export function MuteButton({ k, labelled }: { k: string; labelled?: boolean }) {
+  const muted = usePrefs((s) => !!s.muted[k]);
+  const label = muted ? t('notify.unmute') : t('notify.mute');
+  if (labelled) {
+    return (
+      <button type="button" className={`btn small ghost${muted ? ' on' : ''}`} onClick={() => toggleMuted(k)} aria-pressed={muted} data-testid="action-mute">
+        <Icon name={muted ? 'mute' : 'bell'} size={14} />
+        {label}
+      </button>
+    );
+  }
+  return <IconButton icon={muted ? 'mute' : 'bell'} label={label} onClick={() => toggleMuted(k)} testId="action-mute" />;
 }
 
 /** `server://key@host:port/targets?…` → `host:port → targets`, the part people recognise. */
@@ -252,7 +339,9 @@ export function addressOf(url: string): string {
 }
 
 export function InstancesView({ theme }: { theme: string }) {
-  const keys = useApp(useShallow(visibleKeys));
+  const order = usePrefs((s) => s.order);
+  const keys = useApp(useShallow((s) => visibleKeys(s, order)));
+  const showMaster = useApp((s) => Object.keys(s.masters).length > 1);
   const total = useApp((s) => Object.keys(s.instances).length);
   const allSelected = useApp((s) => keys.length > 0 && keys.every((k) => s.selected[k]));
   const connected = useApp((s) => Object.values(s.masters).some((m) => m.connected));
@@ -265,7 +354,7 @@ export function InstancesView({ theme }: { theme: string }) {
       <header className="page-head">
         <div>
           <h1>{t('list.title')}</h1>
-          <p className="muted">{t('list.subtitle')}</p>
+          <p className="muted">{showMaster ? t('list.subtitleFleet') : t('list.subtitle')}</p>
         </div>
         <div className="spacer" />
         <a className="btn primary" href="#/new" data-testid="new-instance">
@@ -308,6 +397,7 @@ export function InstancesView({ theme }: { theme: string }) {
               <thead>
                 <tr>
                   <th className="col-check">
+                    <span className="grip" aria-hidden="true" />
                     <input
                       type="checkbox"
                       aria-label={t('list.selectAll')}
@@ -325,7 +415,7 @@ export function InstancesView({ theme }: { theme: string }) {
               </thead>
               <tbody>
                 {keys.map((k) => (
-                  <Row key={k} k={k} />
+                  <Row key={k} k={k} showMaster={showMaster} />
                 ))}
               </tbody>
             </table>

@@ -13,7 +13,8 @@ import { registerAppProtocol } from '../../electron/protocol';
 import { APP_CSP, APP_ENTRY } from '../../electron/security';
 import { appPaths } from '../../electron/paths';
 import { createMainWindow } from '../../electron/window';
-import { API_METHODS, channelOf } from '../../engine/api/ipc';
+import { API_METHODS, channelOf, desktopChannelOf } from '../../engine/api/ipc';
+import { DESKTOP_METHODS } from '../../engine/api/desktop';
 import { FakeBrowserWindow } from './fake-electron';
 
 const PATHS = appPaths(path.resolve(import.meta.dirname, '../../dist'));
@@ -98,12 +99,18 @@ describe('the built preload script', () => {
     assert.deepEqual(requires, ['electron'], 'a sandboxed preload can load nothing but electron');
     assert.deepEqual([...exposed.keys()], ['nodepass']);
     const bridge = exposed.get('nodepass') as Record<string, unknown>;
-    assert.deepEqual(Object.keys(bridge).sort(), [...API_METHODS, 'subscribe', 'onNavigate', 'platform'].sort());
+    assert.deepEqual(Object.keys(bridge).sort(), [...API_METHODS, 'subscribe', 'onNavigate', 'platform', 'desktop'].sort());
     for (const v of Object.values(bridge)) assert.ok(v !== ipcRenderer && v !== electron, 'ipcRenderer is not handed out');
-    // Each call goes to its own channel with its arguments, nothing more.
+    // Each call goes to its own channel with its arguments (the master first), nothing more.
     for (const m of API_METHODS) await (bridge[m] as (...a: unknown[]) => Promise<unknown>)('x', 1);
     assert.deepEqual(invoked.map((i) => i.channel), API_METHODS.map(channelOf));
     assert.ok(invoked.every((i) => JSON.stringify(i.args) === '["x",1]'));
+    // The desktop API: only its named calls, each on its own channel.
+    const desktop = bridge.desktop as Record<string, unknown>;
+    assert.deepEqual(Object.keys(desktop).sort(), [...DESKTOP_METHODS].sort());
+    invoked.length = 0;
+    for (const m of DESKTOP_METHODS) await (desktop[m] as (...a: unknown[]) => Promise<unknown>)('y');
+    assert.deepEqual(invoked.map((i) => i.channel), DESKTOP_METHODS.map(desktopChannelOf));
     // Navigation requests other than app routes are ignored.
     const routes: string[] = [];
     const off = (bridge.onNavigate as (cb: (r: string) => void) => () => void)((r) => routes.push(r));

@@ -16,6 +16,7 @@ describe('tray controller (real master)', () => {
   let ctl: TrayController;
   let menu: TrayItem[] = [];
   const tips: string[] = [];
+  const actives: boolean[] = [];
   const opened: string[] = [];
 
   before(async () => {
@@ -23,7 +24,7 @@ describe('tray controller (real master)', () => {
     echo = await echoServer();
     ctl = createTrayController(
       master.api,
-      { setMenu: (m) => (menu = m), setToolTip: (s) => tips.push(s) },
+      { setMenu: (m) => (menu = m), setToolTip: (s) => tips.push(s), setActive: (a) => actives.push(a) },
       { t, formatRate, onOpen: () => opened.push('open'), onNew: () => opened.push('new'), onQuit: () => opened.push('quit'), intervalMs: 200 },
     );
   });
@@ -71,6 +72,10 @@ describe('tray controller (real master)', () => {
       tips.some((s) => /^NodePass — ↓ [1-9][\d.]* (B|KiB|MiB)\/s {2}↑ [1-9]/.test(s)),
       `no rate in tooltips: ${tips.slice(-3).join(' | ')}`,
     );
+    // The icon turned "active" while bytes flowed, and back once they stopped.
+    assert.equal(actives[0], true);
+    await eventually(async () => assert.equal(actives.at(-1), false), 15000);
+    assert.equal(ctl.active, false);
   });
 
   it('stop all stops everything; open, new and quit reach the app', async () => {

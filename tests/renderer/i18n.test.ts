@@ -5,7 +5,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { en } from '../../renderer/i18n/en';
-import { getLocale, paramLabel, registerLocale, setLocale, t } from '../../renderer/i18n';
+import { getLocale, paramHint, paramLabel, registerLocale, resolveLocale, setLocale, t } from '../../renderer/i18n';
+import { registerChinese, zh } from '../../renderer/i18n/zh';
+import { PARAMS } from '../../engine/url/params';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -77,5 +79,32 @@ describe('i18n', () => {
       return !all.includes('`' + prefix + '${');
     });
     expect(unused).toEqual([]);
+  });
+
+  it('Chinese has every key, and nothing in it is left in English', () => {
+    expect(Object.keys(zh).sort()).toEqual(Object.keys(en).sort());
+    // Product, protocol and format names stay; placeholders and examples of addresses too.
+    const ALLOWED = new Set(['NodePass', 'NodePassDash', 'Go', 'TCP', 'UDP', 'TLS', 'QUIC', 'HTTP', 'SOCKS', 'PROXY', 'WebSocket', 'API', 'SHA', 'IP', 'JSON', 'PEM', 'DNS', 'Mbit', 'npm', 'start', 'omitted', 'np', 'master', 'url', 'key', 'https', 'api', 'v1']);
+    const english: string[] = [];
+    for (const [k, v] of Object.entries(zh)) {
+      const words = v.replace(/\{\w+\}/g, '').match(/[A-Za-z]{2,}/g) ?? [];
+      const bad = words.filter((w) => !ALLOWED.has(w));
+      if (bad.length) english.push(`${k}: ${bad.join(' ')}`);
+    }
+    expect(english).toEqual([]);
+  });
+
+  it('Chinese labels every URL parameter, and the language follows the system until chosen', () => {
+    registerChinese();
+    setLocale('zh');
+    for (const p of PARAMS) {
+      expect(paramLabel(p.name)).not.toBe(p.label);
+      expect(paramHint(p.name)).not.toBe(p.expected);
+    }
+    expect(t('list.selected', { n: 3 })).toBe('已选 3 个');
+    setLocale('en');
+    expect(resolveLocale('', 'zh-CN')).toBe('zh');
+    expect(resolveLocale('', 'de-DE')).toBe('en');
+    expect(resolveLocale('en', 'zh-TW')).toBe('en');
   });
 });
