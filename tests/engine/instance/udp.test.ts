@@ -49,14 +49,15 @@ for (const flow of ['reverse', 'forward'] as const) {
 
     test('a session expires after NP_UDP_READ_TIMEOUT and a new one starts cleanly', async () => {
       const echo = await udpEchoServer();
-      const pair = await startPair(g, { flow, target: `127.0.0.1:${echo.port}`, env: { NP_UDP_READ_TIMEOUT: '1s' } });
+      // 2 s leaves room for a loaded machine between the echo and the next CHECK_POINT (1 s apart).
+      const pair = await startPair(g, { flow, target: `127.0.0.1:${echo.port}`, env: { NP_UDP_READ_TIMEOUT: '2s' } });
       const c = new UdpClient(pair.port);
       await udpEchoCheck(c, datagramLadder(3, 500));
       assert.equal(echo.peers.length, 1);
       assert.equal((await nextCheckPoint(pair.ingress)).udps, 1);
       // Idle for longer than the timeout: both sides drop the session and its slot.
-      await eventually(async () => assert.equal((await nextCheckPoint(pair.ingress)).udps, 0), 6000);
-      await eventually(async () => assert.equal((await nextCheckPoint(pair.egress)).udps, 0), 3000);
+      await eventually(async () => assert.equal((await nextCheckPoint(pair.ingress)).udps, 0), 10000);
+      await eventually(async () => assert.equal((await nextCheckPoint(pair.egress)).udps, 0), 5000);
       await udpEchoCheck(c, datagramLadder(3, 500));
       assert.equal(echo.peers.length, 2, 'the new session reaches the target from a new socket');
       assert.equal((await nextCheckPoint(pair.ingress)).udps, 1);
