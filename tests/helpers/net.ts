@@ -3,33 +3,61 @@
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import dgram from 'node:dgram';
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
-/** Ports this process has handed out: the OS may offer a just-closed port again at once. */
-const handedOut = new Set<number>();
+/**
+ * Test ports come from 10000–32767: below Linux's ephemeral range (32768–60999), so no outgoing
+ * connection or port-0 listener of any process can hold one. Test files run in parallel
+ * processes, so each port is reserved across processes with an exclusively created file, removed
+ * when this process exits (a file left by a killed run only makes that port skipped).
+ */
+const PORT_MIN = 10000;
+const PORT_MAX = 32767;
+const reservations = path.join(os.tmpdir(), 'nodepass-test-ports');
+const mine: string[] = [];
+let cleanupHooked = false;
 
-/** A port that was free a moment ago on 127.0.0.1 (TCP and UDP), never the same one twice. */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = net.createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as net.AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
-    if (handedOut.has(port) || port >= 60000) continue;
-    // Tunnel ports are used for TCP and UDP: make sure UDP is free too.
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const u = dgram.createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
-    });
-    if (udpFree) {
-      handedOut.add(port);
-      return port;
-    }
+function reserve(port: number): boolean {
+  mkdirSync(reservations, { recursive: true });
+  const file = path.join(reservations, String(port));
+  try {
+    closeSync(openSync(file, 'wx'));
+  } catch {
+    return false;
   }
+  mine.push(file);
+  if (!cleanupHooked) {
+    cleanupHooked = true;
+    process.once('exit', () => {
+      for (const f of mine) rmSync(f, { force: true });
+    });
+  }
+  return true;
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ port, host: '127.0.0.1', exclusive: true }, () => {
+      // Tunnel ports are used for TCP and UDP: make sure UDP is free too.
+      const u = dgram.createSocket('udp4');
+      u.once('error', () => s.close(() => resolve(false)));
+      u.bind(port, '127.0.0.1', () => u.close(() => s.close(() => resolve(true))));
+    });
+  });
+}
+
+/** A port free on 127.0.0.1 (TCP and UDP) that no other test process will be handed. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 10000; attempt++) {
+    const port = PORT_MIN + Math.floor(Math.random() * (PORT_MAX - PORT_MIN + 1));
+    if (!reserve(port)) continue;
+    if (await canBind(port)) return port;
+  }
+  throw new Error(`freePort: no free port in ${PORT_MIN}-${PORT_MAX}`);
 }
 
 export interface TestServer {

@@ -2,10 +2,19 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { parseCheckPoint, type StatsSnapshot } from '../../engine/instance/stats';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'bin/nodepass');
+
+/** The local time at the start of a NodePass log line, in ms since the epoch (NaN if none). */
+export function logTime(line: string): number {
+  const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{3})/.exec(line);
+  if (!m) return NaN;
+  const n = m.slice(1).map(Number);
+  return new Date(n[0], n[1] - 1, n[2], n[3], n[4], n[5], n[6]).getTime();
+}
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
@@ -77,6 +86,21 @@ export class NodePassProcess {
       this.waiters.push({ re, from, resolve: done });
       this.check();
     });
+  }
+
+  /**
+   * The next CHECK_POINT logged from now on. Lines reach us in batches, so "the next line read"
+   * may have been logged before the caller's action; the line's own timestamp decides.
+   */
+  async nextCheckPoint(timeoutMs = 5000): Promise<StatsSnapshot> {
+    const since = Date.now();
+    const deadline = since + timeoutMs;
+    let from = this.lines.length;
+    for (;;) {
+      const line = await this.waitFor(/CHECK_POINT/, Math.max(1, deadline - Date.now()), from);
+      from = this.lines.indexOf(line, from) + 1;
+      if (logTime(line) >= since - 1) return parseCheckPoint(line)!;
+    }
   }
 
   output(): string {

@@ -5,14 +5,14 @@ import tls from 'node:tls';
 import { bannerEchoServer, echoServer, eventually, freePort, TcpClient, UdpClient, udpEchoServer } from '../../helpers/net';
 import { ProcessGroup, type NodePassProcess } from '../../helpers/proc';
 import { startPair } from '../../helpers/tunnel';
-import { parseCheckPoint, type StatsSnapshot } from '../../../engine/instance/stats';
+import type { StatsSnapshot } from '../../../engine/instance/stats';
 
 const g = new ProcessGroup();
 after(() => g.stopAll());
 
 async function checkPointWhere(p: NodePassProcess, ok: (s: StatsSnapshot) => boolean): Promise<StatsSnapshot> {
   return eventually(async () => {
-    const s = parseCheckPoint(await p.waitFor(/CHECK_POINT/, 3000, p.lines.length))!;
+    const s = await p.nextCheckPoint(3000);
     assert.ok(ok(s), `CHECK_POINT ${JSON.stringify(s)}`);
     return s;
   }, 8000);

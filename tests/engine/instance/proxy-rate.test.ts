@@ -13,7 +13,7 @@ after(() => g.stopAll());
 
 async function checkPointWhere(p: NodePassProcess, ok: (s: NonNullable<ReturnType<typeof parseCheckPoint>>) => boolean) {
   return eventually(async () => {
-    const s = parseCheckPoint(await p.waitFor(/CHECK_POINT/, 3000, p.lines.length))!;
+    const s = await p.nextCheckPoint(3000);
     assert.ok(ok(s), `CHECK_POINT ${JSON.stringify(s)}`);
     return s;
   }, 6000);

@@ -10,9 +10,9 @@ import { parseCheckPoint, type StatsSnapshot } from '../../../engine/instance/st
 const g = new ProcessGroup();
 after(() => g.stopAll());
 
-async function nextCheckPoint(p: NodePassProcess, timeoutMs = 5000): Promise<StatsSnapshot> {
-  const line = await p.waitFor(/CHECK_POINT/, timeoutMs, p.lines.length);
-  return parseCheckPoint(line)!;
+/** The next CHECK_POINT a process logs from now on. */
+function nextCheckPoint(p: NodePassProcess, timeoutMs = 5000): Promise<StatsSnapshot> {
+  return p.nextCheckPoint(timeoutMs);
 }
 
 describe('UDP sessions are released', () => {
