@@ -8,7 +8,7 @@ export function Toasts() {
     <div className="toasts" aria-live="polite">
       {toasts.map((x) => (
         <div key={x.id} className={`toast ${x.kind}`} role={x.kind === 'error' ? 'alert' : 'status'}>
-          <span>{x.text}</span>
+          <span>{typeof x.text === 'function' ? x.text() : x.text}</span>
           <button type="button" className="icon-btn" aria-label={t('common.dismiss')} onClick={() => dismissToast(x.id)}>
             <Icon name="close" size={13} />
           </button>

@@ -52,7 +52,9 @@ export interface AppState {
 export interface Toast {
   id: number;
   kind: 'error' | 'info';
-  text: string;
+  /** A function when the text is ours: it is rendered in whatever language is current, so a
+   *  toast raised just before the user switches language does not stay in the old one. */
+  text: string | (() => string);
 }
 
 export const useApp = create<AppState>(() => ({
@@ -336,7 +338,7 @@ export function removeMaster(id: string): void {
 
 let toastSeq = 0;
 
-export function toast(kind: Toast['kind'], text: string, ms = 6000): void {
+export function toast(kind: Toast['kind'], text: Toast['text'], ms = 6000): void {
   const t: Toast = { id: ++toastSeq, kind, text };
   useApp.setState((s) => ({ toasts: [...s.toasts.slice(-4), t] }));
   setTimeout(() => useApp.setState((s) => ({ toasts: s.toasts.filter((x) => x.id !== t.id) })), ms);
@@ -375,7 +377,7 @@ export async function act(key: string, action: Action, describe: (error: string)
     if (action === 'delete') {
       const r = await api.deleteInstance(inst.id);
       if (!r.ok) {
-        toast('error', describe(r.error));
+        toast('error', () => describe(r.error));
         return false;
       }
       useApp.setState((s) => {
@@ -390,7 +392,7 @@ export async function act(key: string, action: Action, describe: (error: string)
     }
     const r = await api.updateInstance(inst.id, { action });
     if (!r.ok) {
-      toast('error', describe(r.error));
+      toast('error', () => describe(r.error));
       return false;
     }
     applyInstance(inst.master, r.value);

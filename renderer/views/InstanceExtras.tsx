@@ -16,7 +16,7 @@ export function TagEditor({ i }: { i: InstRecord }) {
   const save = async (next: Record<string, string>) => {
     const r = await apiOf(i.master).updateInstance(i.id, { meta: { tags: next } });
     if (r.ok) applyInstance(i.master, r.value);
-    else toast('error', t('action.failed', { action: t('tags.title'), error: r.error }));
+    else toast('error', () => t('action.failed', { action: t('tags.title'), error: r.error }));
   };
   const add = () => {
     const raw = text.trim();
@@ -88,7 +88,7 @@ export function PeerEditor({ i }: { i: InstRecord }) {
     const other = all[keyOf(i.master, sid)];
     const mine = other ? { sid: other.id, type: other.type, alias: displayName(other) } : EMPTY_PEER;
     const r = await api.updateInstance(i.id, { meta: { peer: mine } });
-    if (!r.ok) return toast('error', t('action.failed', { action: t('peer.title'), error: r.error }));
+    if (!r.ok) return toast('error', () => t('action.failed', { action: t('peer.title'), error: r.error }));
     applyInstance(i.master, r.value);
     if (other) {
       const back = await api.updateInstance(other.id, { meta: { peer: { sid: i.id, type: i.type, alias: displayName(i) } } });

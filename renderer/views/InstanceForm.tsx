@@ -323,7 +323,7 @@ export function InstanceForm({ editKey }: { editKey?: string }) {
           api.updateInstance(s.id, { meta: { peer: { sid: c.id, type: 'client', alias: displayName(c) } } }),
           api.updateInstance(c.id, { meta: { peer: { sid: s.id, type: 'server', alias: displayName(s) } } }),
         ]);
-        toast('info', t('form.pair.created'));
+        toast('info', () => t('form.pair.created'));
         navigate({ name: 'list' });
         return;
       }

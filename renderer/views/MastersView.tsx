@@ -33,7 +33,7 @@ function MasterRow({ m }: { m: MasterState }) {
   const [name, setName] = useState(m.name);
   const rename = async () => {
     const r = await updateRemoteMaster(m.id, { name });
-    if (!r.ok) toast('error', t('masters.failed', { error: r.error }));
+    if (!r.ok) toast('error', () => t('masters.failed', { error: r.error }));
     else setEditing(false);
   };
   return (
@@ -78,7 +78,7 @@ function MasterRow({ m }: { m: MasterState }) {
               testId="master-remove"
               onConfirm={() =>
                 void removeRemoteMaster(m.id).then((r) => {
-                  if (!r.ok) toast('error', t('masters.failed', { error: r.error }));
+                  if (!r.ok) toast('error', () => t('masters.failed', { error: r.error }));
                 })
               }
             />
@@ -149,7 +149,7 @@ function AddMaster() {
     const r = await addRemoteMaster({ name, url, key, fingerprint: trust || undefined });
     setBusy(false);
     if (r.ok) {
-      toast('info', t('masters.added', { name: name || r.value.url }));
+      toast('info', () => t('masters.added', { name: name || r.value.url }));
       setName('');
       setUrl('');
       setKey('');

@@ -35,7 +35,7 @@ function ApiAccessForm({ settings, onSaved }: { settings: AppSettings; onSaved: 
         const r = await saveSettings({ apiAccess: a });
         if (r.ok) {
           onSaved(r.value);
-          toast('info', t('settings.saved'));
+          toast('info', () => t('settings.saved'));
         } else toast('error', r.error);
       }}
     >

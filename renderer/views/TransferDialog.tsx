@@ -59,7 +59,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
       const r = await api.createInstance({ alias: i.alias || undefined, url: i.url });
       if (!r.ok) {
         failed++;
-        toast('error', t('transfer.importFailed', { name: i.alias || i.url, error: r.error }));
+        toast('error', () => t('transfer.importFailed', { name: i.alias || i.url, error: r.error }));
         continue;
       }
       if (i.id) newIds.set(i.id, r.value.id);
@@ -75,7 +75,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
     }
     setBusy(false);
     const done = parsed.value.length - failed;
-    toast(failed ? 'error' : 'info', t('transfer.imported', { n: done }));
+    toast(failed ? 'error' : 'info', () => t('transfer.imported', { n: done }));
     if (!failed) onClose();
   };
   return (
