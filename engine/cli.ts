@@ -50,7 +50,14 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`nodepass-${ENGINE_VERSION} ${process.platform}/${process.arch}\n`);
     process.exit(0);
   }
-  const url = argv[0];
+  let url = argv[0];
+  if (url.startsWith('--instance=')) {
+    // Started by a master (runner-process.ts): the URL, key included, comes by the environment,
+    // and leaves it at once so nothing this process starts inherits it.
+    url = process.env.NPD_INSTANCE_URL ?? '';
+    delete process.env.NPD_INSTANCE_URL;
+    if (!url) fail(`start: ${argv[0]} expects the instance URL in NPD_INSTANCE_URL`);
+  }
   const structural = parseNodePassUrl(url);
   if (structural.ok && structural.value.scheme === 'master') {
     const { runMaster } = await import('./master/run');

@@ -15,15 +15,23 @@ export interface SpawnCommand {
 }
 
 /** How to start one instance process; injectable so Electron (or the Go binary) can be used. */
-export type SpawnCommandFor = (url: string) => SpawnCommand;
+export type SpawnCommandFor = (url: string, id: string) => SpawnCommand;
 
-/** `node <cli.mjs> <url>`; inside Electron its binary runs as plain Node (ELECTRON_RUN_AS_NODE). */
+/** The environment variable that carries the URL to `cli.mjs --instance=<id>`. */
+export const INSTANCE_URL_ENV = 'NPD_INSTANCE_URL';
+
+/**
+ * `node <cli.mjs> --instance=<id>` with the URL in the child's environment: a command line is
+ * readable by every local user (ps, /proc/<pid>/cmdline) and the URL holds the tunnel key, while
+ * the environment is readable by the same user only. (The Go NodePass puts it on the command
+ * line.) Inside Electron its binary runs as plain Node (ELECTRON_RUN_AS_NODE).
+ */
 export function nodeCliCommand(cliPath: string): SpawnCommandFor {
   const electron = Boolean(process.versions.electron);
-  return (url) => ({
+  return (url, id) => ({
     command: process.execPath,
-    args: [cliPath, url],
-    env: electron ? { ELECTRON_RUN_AS_NODE: '1' } : undefined,
+    args: [cliPath, `--instance=${id}`],
+    env: { [INSTANCE_URL_ENV]: url, ...(electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
   });
 }
 
@@ -42,7 +50,7 @@ export class ProcessRunner extends InstanceRunner {
 
   constructor(spec: RunnerSpec, command: SpawnCommandFor) {
     super();
-    const cmd = command(spec.url);
+    const cmd = command(spec.url, spec.id);
     this.child = spawn(cmd.command, cmd.args, {
       env: { ...spec.env, ...cmd.env, NPD_STATS_INTERVAL: String(spec.statsIntervalMs) },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -40,6 +40,13 @@ test('a bad URL names the parameter and what it accepts', async () => {
   const two = await runToExit(['server://:1/h:2', 'extra']);
   assert.equal(two.code, 1);
   assert.match(two.err, /expected exactly one URL argument, got 2/);
+  // How a master starts an instance process: the URL by the environment, not the command line.
+  const noEnv = await runToExit(['--instance=abc']);
+  assert.equal(noEnv.code, 1);
+  assert.match(noEnv.err, /^Error: start: --instance=abc expects the instance URL in NPD_INSTANCE_URL \[\d+\]$/);
+  const badEnv = await runToExit(['--instance=abc'], { NPD_INSTANCE_URL: 'server://:10101/127.0.0.1:8080?tls=3' });
+  assert.equal(badEnv.code, 1);
+  assert.match(badEnv.err, /^Error: tls=3: expected 0, 1 or 2 \[\d+\]$/);
 });
 
 test('invalid NP_* variables and start-up checks exit 1 with the reason', async () => {

@@ -139,7 +139,7 @@ describe('process isolation (NP_ISOLATION=process)', () => {
       const tunnel = await freePort();
       const victim = must(await m.api.createInstance({ url: `server://127.0.0.1:${tunnel}/127.0.0.1:${await freePort()}` }));
       const master = m.proc.child.pid!;
-      const pidOf = () => childrenOf(master).find((pid) => cmdlineOf(pid).includes(`127.0.0.1:${tunnel}/`));
+      const pidOf = () => childrenOf(master).find((pid) => cmdlineOf(pid).includes(`--instance=${victim.id}`));
       const first = await eventually(async () => {
         const pid = pidOf();
         assert.ok(pid, 'victim child process');
@@ -160,6 +160,13 @@ describe('process isolation (NP_ISOLATION=process)', () => {
 
       const kids = childrenOf(master);
       assert.equal(kids.length, 3, 'one child per instance');
+      // The URLs (with their keys) are in no command line that other local users can read.
+      for (const pid of kids) assert.doesNotMatch(cmdlineOf(pid), /(server|client):\/\//, `command line of ${pid}`);
+      const keyOf = (url: string) => /^\w+:\/\/([^@/]*)@/.exec(url)?.[1] ?? '';
+      for (const i of must(await m.api.listInstances())) {
+        const key = keyOf(i.config ?? i.url);
+        if (key) for (const pid of kids) assert.ok(!cmdlineOf(pid).includes(key), `key of ${i.id} in the command line of ${pid}`);
+      }
       await m.kill('SIGKILL');
       await eventually(async () => assert.deepEqual(kids.filter(alive), [], 'children exit with their master'), 10000, 100);
     } finally {
