@@ -1,6 +1,7 @@
 // bin/nodepass "<url>": the same single-URL interface as the Go binary (spec §2.1).
 
 import { createInstance, ENGINE_VERSION } from './instance/index';
+import { attachParent, INSTANCE_URL_ENV, watchParent } from './instance/ipc';
 import { stdoutSink } from './instance/logger';
 import { parseNodePassUrl } from './url/model';
 
@@ -38,7 +39,7 @@ async function main(argv: string[]): Promise<void> {
   // A reader that goes away (a closed pipe) must not take the tunnel down with EPIPE.
   process.stdout.on('error', () => {});
   process.stderr.on('error', () => {});
-  if (process.send) (await import('./instance/ipc')).watchParent();
+  if (process.send) watchParent();
   if (argv.length !== 1 || argv[0].trim() === '') {
     fail(argv.length > 1 ? `start: expected exactly one URL argument, got ${argv.length}` : 'start: empty URL command');
   }
@@ -54,9 +55,9 @@ async function main(argv: string[]): Promise<void> {
   if (url.startsWith('--instance=')) {
     // Started by a master (runner-process.ts): the URL, key included, comes by the environment,
     // and leaves it at once so nothing this process starts inherits it.
-    url = process.env.NPD_INSTANCE_URL ?? '';
-    delete process.env.NPD_INSTANCE_URL;
-    if (!url) fail(`start: ${argv[0]} expects the instance URL in NPD_INSTANCE_URL`);
+    url = process.env[INSTANCE_URL_ENV] ?? '';
+    delete process.env[INSTANCE_URL_ENV];
+    if (!url) fail(`start: ${argv[0]} expects the instance URL in ${INSTANCE_URL_ENV}`);
   }
   const structural = parseNodePassUrl(url);
   if (structural.ok && structural.value.scheme === 'master') {
@@ -76,7 +77,6 @@ async function main(argv: string[]): Promise<void> {
     fail(`${cfg.scheme === 'server' ? 'newServer' : 'newClient'}: ${(e as Error).message}`);
   }
   if (process.send) {
-    const { attachParent } = await import('./instance/ipc');
     attachParent(instance);
   }
 

@@ -3,6 +3,9 @@
 
 import type { TunnelInstance } from './index';
 
+/** Where a master puts the instance URL for `cli.mjs --instance=<id>` (see runner-process.ts). */
+export const INSTANCE_URL_ENV = 'NPD_INSTANCE_URL';
+
 export interface ChildMessage {
   type: 'stats' | 'state';
   [k: string]: unknown;

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { StatsSnapshot } from '../instance/stats';
 import type { RunState } from '../instance/core';
+import { INSTANCE_URL_ENV } from '../instance/ipc';
 import { InstanceRunner, Lines, type RunnerSpec } from './runner';
 
 export interface SpawnCommand {
@@ -16,9 +17,6 @@ export interface SpawnCommand {
 
 /** How to start one instance process; injectable so Electron (or the Go binary) can be used. */
 export type SpawnCommandFor = (url: string, id: string) => SpawnCommand;
-
-/** The environment variable that carries the URL to `cli.mjs --instance=<id>`. */
-export const INSTANCE_URL_ENV = 'NPD_INSTANCE_URL';
 
 /**
  * `node <cli.mjs> --instance=<id>` with the URL in the child's environment: a command line is

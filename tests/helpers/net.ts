@@ -1,5 +1,6 @@
 // Real sockets for tests: free ports, echo and sink servers, byte pumps with sha256.
 
+import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import dgram from 'node:dgram';
@@ -448,4 +449,12 @@ export class TcpClient {
   close(): void {
     this.sock.destroy();
   }
+}
+
+/** Sends `size` random bytes to an echo behind `port` and asserts they come back intact (sha256). */
+export async function echoIntact(port: number, size: number, timeoutMs: number): Promise<void> {
+  const data = randomData(size);
+  const back = await roundTrip(port, data, '127.0.0.1', timeoutMs);
+  assert.equal(back.length, data.length, 'echoed length');
+  assert.equal(sha256(back), sha256(data), `sha256 of ${size / (1024 * 1024)} MiB each way`);
 }

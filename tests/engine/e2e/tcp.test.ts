@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { createHash } from 'node:crypto';
-import { echoServer, eventually, freePort, randomData, roundTrip, sha256, type TestServer } from '../../helpers/net';
+import { echoIntact, echoServer, eventually, freePort, randomData, roundTrip, sha256, type TestServer } from '../../helpers/net';
 import { ProcessGroup } from '../../helpers/proc';
 import { forwardPair, ready, reversePair } from '../../helpers/tunnel';
 import { makePki, type TestPki } from '../../helpers/certs';
@@ -21,12 +21,7 @@ after(async () => {
   await echo.close();
 });
 
-async function bulk(port: number, size: number): Promise<void> {
-  const data = randomData(size);
-  const back = await roundTrip(port, data, '127.0.0.1', 60000);
-  assert.equal(back.length, data.length, 'echoed length');
-  assert.equal(sha256(back), sha256(data), 'sha256 of 64 MiB each way');
-}
+const bulk = (port: number, size: number) => echoIntact(port, size, 60000);
 
 describe('reverse mode (server listens on the target address)', () => {
   test('tls=0: 64 MiB each way intact, counters count user bytes', async () => {
