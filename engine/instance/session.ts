@@ -128,7 +128,9 @@ export class Session extends EventEmitter {
     const report = this.opts.env.reportIntervalMs;
     if (this.opts.tls !== 0) {
       this.logger.info('TLS certificate fingerprint verifying...');
-      void this.sendVerify();
+      // A v1.14 server at tls=2 has no certificate of its own to compare with and ends the
+      // session on any `verify` it receives; the chain check has already authenticated it.
+      if (!(this.opts.tls === 2 && this.opts.side === 'client' && !this.opts.ourPeer)) void this.sendVerify();
     }
     this.healthTick();
     this.healthTimer = setInterval(() => this.healthTick(), report);
@@ -231,7 +233,9 @@ export class Session extends EventEmitter {
       const conn = await this.pool.incomingGet(this.opts.env.poolGetTimeoutMs);
       this.send({ action: 'verify', id: conn.id, fp });
       this.logger.debug(`TLS verify signal: cid ${conn.id} -> ${conn.remoteAddr}`);
-      conn.close();
+      // The peer takes this stream by its ID and closes it when done: close ours gracefully so
+      // the ID (already on the wire) is not wiped out by a reset.
+      conn.release();
     } catch (e) {
       this.end(`incomingVerify: incomingGet failed: ${(e as Error).message}`);
     }
@@ -241,7 +245,7 @@ export class Session extends EventEmitter {
     if (s.id && s.id !== CONTROL_ID) {
       // The peer parked a pooled stream for this check; take it out of the pool and close it.
       this.pool.outgoingGet(s.id, this.opts.env.poolGetTimeoutMs).then(
-        (c) => c.close(),
+        (c) => c.release(),
         () => this.logger.debug(`outgoingVerify: pooled connection ${s.id} not found`),
       );
     }

@@ -115,7 +115,7 @@ export class UdpForwarder {
     if (existing && !existing.closed) {
       // The ingress side opened a new stream for a client we still serve: keep the target socket
       // (the target keeps seeing the same source port) and move to the new stream.
-      existing.attach(tunnel, claimed.stream, claimed.head, claimed.ended);
+      existing.attach(tunnel, claimed.stream, claimed.chunks, claimed.ended);
       return;
     }
     if (!this.acquireSlot('commonUDPOnce')) {
@@ -124,7 +124,7 @@ export class UdpForwarder {
     }
     const s = new EgressSession(this, key);
     this.egressSessions.set(key, s);
-    s.attach(tunnel, claimed.stream, claimed.head, claimed.ended);
+    s.attach(tunnel, claimed.stream, claimed.chunks, claimed.ended);
     this.ensureSweeper();
     let target: dgram.Socket;
     try {
@@ -379,7 +379,7 @@ class IngressSession implements Expirable {
     );
     this.channel = channel;
     logger.debug(`Starting transfer: ${this.key} <-> ${conn.remoteAddr}`);
-    channel.start(c.head, c.ended);
+    channel.start(c.chunks, c.ended);
     const queued = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
@@ -452,7 +452,7 @@ class EgressSession implements Expirable {
   ) {}
 
   /** Uses this pooled stream from now on (a previous one is closed). */
-  attach(tunnel: Session, stream: Duplex, head: Buffer | null, ended: boolean): void {
+  attach(tunnel: Session, stream: Duplex, head: Buffer[], ended: boolean): void {
     const { env, active } = this.fw.deps;
     const old = this.channel;
     if (this.tunnel && this.tunnel !== tunnel) this.fw.unbindTunnel(this.tunnel, this);

@@ -67,7 +67,7 @@ export class PoolConn {
    * Hands the stream over, paused. Bytes that arrived while it sat idle (and whether it ended)
    * come along for the relay to deliver first.
    */
-  claim(): { stream: Duplex; head: Buffer | null; ended: boolean } {
+  claim(): { stream: Duplex; head: Buffer | null; chunks: Buffer[]; ended: boolean } {
     if (this.watching) {
       this.watching = false;
       this.stream.off('data', this.onData);
@@ -77,16 +77,49 @@ export class PoolConn {
       this.stream.pause();
     }
     const head = this.earlyBytes > 0 ? this.earlyData : null;
+    // The chunks as they were read: at TLS each is one record, which is one datagram to a Go peer.
+    const chunks = this.early;
     this.early = [];
     this.earlyBytes = 0;
     // Errors after the hand-over are the new owner's; until it attaches a listener, swallow them.
     if (this.stream.listenerCount('error') === 0) this.stream.on('error', () => {});
-    return { stream: this.stream, head, ended: this.ended || this.stream.readableEnded };
+    return { stream: this.stream, head, chunks, ended: this.ended || this.stream.readableEnded };
   }
 
+  /** Tears the stream down at once (shutdown, refusals, a pool flush). */
   close(): void {
     this.stream.destroy();
   }
+
+  /**
+   * Closes a stream the peer may still be reading from (a `verify` probe, a stream returned
+   * unused): whatever was written still arrives, then FIN (TLS: close_notify), and bytes the peer
+   * sends meanwhile are read and dropped, so the kernel never answers with a reset that would
+   * discard data the peer has not read yet. Destroyed when the peer closes, or after `graceMs`.
+   */
+  release(graceMs = GRACEFUL_CLOSE_MS): void {
+    closeGracefully(this.stream, graceMs);
+  }
+}
+
+/** How long a gracefully closed stream waits for the peer's own close. */
+export const GRACEFUL_CLOSE_MS = 10_000;
+
+/** See PoolConn.release. */
+export function closeGracefully(stream: Duplex, graceMs = GRACEFUL_CLOSE_MS): void {
+  if (stream.destroyed) return;
+  const timer = setTimeout(() => stream.destroy(), graceMs);
+  timer.unref?.();
+  const done = () => {
+    clearTimeout(timer);
+    stream.destroy();
+  };
+  stream.once('end', done);
+  stream.once('close', () => clearTimeout(timer));
+  stream.on('error', done);
+  stream.on('data', () => {});
+  stream.resume();
+  stream.end();
 }
 
 type Waiter = { resolve: (c: PoolConn | null) => void; timer: NodeJS.Timeout };
@@ -267,6 +300,8 @@ export interface ServerPoolOptions {
 /** Server side: accepts pooled streams, assigns IDs (the first one is 00000000) and writes them. */
 export class ServerPool extends BasePool {
   private first = true;
+  /** IDs written but not yet on the wire (not idle yet, but taken). */
+  private readonly pendingIds = new Set<string>();
   readonly max: number;
 
   constructor(private readonly opts: ServerPoolOptions) {
@@ -294,7 +329,7 @@ export class ServerPool extends BasePool {
       s.stream.destroy();
       return `unauthorized IP ${s.remoteIp}`;
     }
-    if (this.idle.size >= this.max) {
+    if (this.idle.size + this.pendingIds.size >= this.max) {
       s.stream.destroy();
       return 'pool full';
     }
@@ -304,10 +339,20 @@ export class ServerPool extends BasePool {
       id = CONTROL_ID;
     } else {
       do id = randomBytes(4).toString('hex');
-      while (id === CONTROL_ID || this.idle.has(id));
+      while (id === CONTROL_ID || this.idle.has(id) || this.pendingIds.has(id));
     }
-    s.stream.write(Buffer.from(id, 'hex'));
-    this.file(new PoolConn(id, s.stream, s.remoteIp, s.remoteAddr, s.peerCert));
+    // As NodePass does, a stream becomes available only once its ID has left: at TLS the write
+    // may still be queued, and a stream handed out (a `verify` probe) before then would name an
+    // ID its peer never receives.
+    this.pendingIds.add(id);
+    s.stream.write(Buffer.from(id, 'hex'), (err) => {
+      this.pendingIds.delete(id);
+      if (err || s.stream.destroyed) {
+        s.stream.destroy();
+        return;
+      }
+      this.file(new PoolConn(id, s.stream, s.remoteIp, s.remoteAddr, s.peerCert));
+    });
     return null;
   }
 }

@@ -95,6 +95,10 @@ export class DatagramChannel {
   private batch: Buffer[] = [];
   private batchBytes = 0;
   private flushScheduled = false;
+  /** Raw framing: one write in flight, the rest wait here. */
+  private rawQueue: Buffer[] = [];
+  private rawQueuedBytes = 0;
+  private rawWriting = false;
   private done = false;
   private readonly maxQueued: number;
 
@@ -121,9 +125,9 @@ export class DatagramChannel {
     return this.done;
   }
 
-  /** Starts reading; `head` holds bytes that arrived before the stream was claimed. */
-  start(head: Buffer | null, ended: boolean): void {
-    if (head && head.length > 0) this.onData(head);
+  /** Starts reading; `head` holds the chunks that arrived before the stream was claimed. */
+  start(head: readonly Buffer[], ended: boolean): void {
+    for (const chunk of head) this.onData(chunk);
     if (ended) this.finish('EOF');
     else this.stream.resume();
   }
@@ -148,14 +152,22 @@ export class DatagramChannel {
       this.events.dropped?.('oversize', payload.length);
       return false;
     }
-    if (this.stream.writableLength + this.batchBytes > this.maxQueued) {
+    if (this.stream.writableLength + this.batchBytes + this.rawQueuedBytes > this.maxQueued) {
       this.events.dropped?.('backlog', payload.length);
       return false;
     }
     if (!this.decoder) {
-      // A Go peer reads one datagram per read, so each goes out in its own write (an empty one
-      // cannot be represented at all).
-      if (payload.length > 0) this.stream.write(payload);
+      // A Go peer reads one datagram per read (at TLS: per record), so each goes out in a write
+      // of its own, and only once the previous one has left: writes queued behind each other are
+      // merged into one (writev, one TLS record). An empty datagram cannot be represented at all.
+      if (payload.length === 0) return true;
+      if (this.rawWriting) {
+        this.rawQueue.push(payload);
+        this.rawQueuedBytes += payload.length;
+      } else {
+        this.rawWriting = true;
+        this.stream.write(payload, this.rawWritten);
+      }
       return true;
     }
     const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
@@ -169,6 +181,16 @@ export class DatagramChannel {
     }
     return true;
   }
+
+  private readonly rawWritten = (err?: Error | null): void => {
+    const next = this.rawQueue.shift();
+    if (!next || err || this.done) {
+      this.rawWriting = false;
+      return;
+    }
+    this.rawQueuedBytes -= next.length;
+    this.stream.write(next, this.rawWritten);
+  };
 
   private flush(): void {
     this.flushScheduled = false;
@@ -184,6 +206,8 @@ export class DatagramChannel {
     this.done = true;
     this.batch = [];
     this.batchBytes = 0;
+    this.rawQueue = [];
+    this.rawQueuedBytes = 0;
     this.stream.destroy();
     this.events.closed(why);
   }
@@ -193,6 +217,9 @@ export class DatagramChannel {
     if (this.done) return;
     // Datagrams batched in this turn still go out before the stream is torn down.
     if (this.batch.length > 0) this.flush();
+    for (const p of this.rawQueue) this.stream.write(p);
+    this.rawQueue = [];
+    this.rawQueuedBytes = 0;
     const s = this.stream;
     this.done = true;
     this.batch = [];

@@ -3,8 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough, Duplex } from 'node:stream';
+import net from 'node:net';
+import tls from 'node:tls';
 import fc from 'fast-check';
 import { DatagramChannel, encodeFrame, FrameDecoder } from '../../../engine/relay/udp';
+import { ramTls } from '../../../engine/tls/context';
 
 test('frames reassemble whatever way the stream is cut', () => {
   fc.assert(
@@ -44,8 +47,8 @@ test('framed channels carry empty and full-size datagrams and batch a burst into
   const got: Buffer[] = [];
   const chA = new DatagramChannel(a, { framing: 'frames', maxDatagram: 16384 }, { datagram: () => {}, closed: () => {} });
   const chB = new DatagramChannel(b, { framing: 'frames', maxDatagram: 16384 }, { datagram: (p) => got.push(Buffer.from(p)), closed: () => {} });
-  chA.start(null, false);
-  chB.start(null, false);
+  chA.start([], false);
+  chB.start([], false);
   let writes = 0;
   const origWrite = a.write.bind(a);
   a.write = ((chunk: Buffer) => {
@@ -68,8 +71,8 @@ test('raw channels (Go peers): one write per datagram, each read is a datagram, 
   const closed: string[] = [];
   const chA = new DatagramChannel(a, { framing: 'raw', maxDatagram: 1000 }, { datagram: () => {}, closed: (w) => closed.push(w) });
   const chB = new DatagramChannel(b, { framing: 'raw', maxDatagram: 1000 }, { datagram: (p) => got.push(p), closed: () => {} });
-  chB.start(null, false);
-  chA.start(null, false);
+  chB.start([], false);
+  chA.start([], false);
   chA.send(Buffer.alloc(700, 2));
   await new Promise((r) => setTimeout(r, 10));
   // A read larger than the buffer (what a merged stream read looks like) splits at the buffer size.
@@ -84,9 +87,38 @@ test('a channel whose stream ends reports it once and refuses further datagrams'
   const [a, b] = pipePair();
   const why: string[] = [];
   const ch = new DatagramChannel(a, { framing: 'frames', maxDatagram: 100 }, { datagram: () => {}, closed: (w) => why.push(w) });
-  ch.start(null, false);
+  ch.start([], false);
   b.end();
   await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(why, ['EOF']);
   assert.equal(ch.send(Buffer.from('late')), false);
+});
+
+test('raw channels over TLS (Go peers): a burst of datagrams leaves as one TLS record each', async (t) => {
+  // A v1.14 peer reads one record per read and takes each read as one datagram; writes queued
+  // behind each other would be merged into one record (writev) and arrive as one corrupt datagram.
+  const serverTls = await ramTls('test');
+  const records: Buffer[] = [];
+  let peerReady!: () => void;
+  const ready = new Promise<void>((r) => (peerReady = r));
+  const server = tls.createServer({ ...serverTls.pem(), minVersion: 'TLSv1.3' }, (s) => {
+    s.on('data', (d: Buffer) => records.push(d));
+    peerReady();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  const sock = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+  t.after(() => {
+    sock.destroy();
+    server.close();
+  });
+  await new Promise<void>((r) => sock.once('secureConnect', () => r()));
+  await ready;
+  const ch = new DatagramChannel(sock, { framing: 'raw', maxDatagram: 16384 }, { datagram: () => {}, closed: () => {} });
+  ch.start([], false);
+  const sent = Array.from({ length: 200 }, (_, i) => Buffer.alloc(1 + ((i * 97) % 1400), i));
+  for (const d of sent) assert.equal(ch.send(d), true);
+  const until = Date.now() + 5000;
+  while (records.length < sent.length && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(records.map((r) => r.toString('hex')), sent.map((d) => d.toString('hex')));
 });
