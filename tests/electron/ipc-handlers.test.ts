@@ -12,7 +12,7 @@ import path from 'node:path';
 import { DESKTOP_METHODS, type MasterEntry } from '../../engine/api/desktop';
 import { API_METHODS, CHANNELS, channelOf, desktopChannelOf, type MasterEvent, type MasterState } from '../../engine/api/ipc';
 import type { Instance } from '../../engine/api/types';
-import { DesktopService } from '../../electron/desktop-service';
+import { DesktopService } from '../../desktop/service';
 import { registerApiHandlers, type RegisteredHandlers } from '../../electron/ipc-handlers';
 import { APP_ENTRY, isTrustedSender } from '../../electron/security';
 import { freePort, eventually } from '../helpers/net';

@@ -1,14 +1,14 @@
 // Headless mode's web front: serves the renderer bundle, trades a one-time login token (printed
 // on the console, Jupyter style) for the master's API key plus an HttpOnly session cookie, and
 // passes API calls through to the master on the same origin. A plain request handler, so it can
-// run on its own server (electron/headless.ts) or be mounted next to the master's routes.
+// run on its own server (desktop/headless.ts) or be mounted next to the master's routes.
 //
 // Security: tokens are single-use; the session cookie is HttpOnly + SameSite=Strict; the Host
 // header must name this server when it listens on loopback (no DNS rebinding); every page carries
 // a strict CSP; repeated failed logins are slowed down.
 
 import { randomBytes } from 'node:crypto';
-import { sameSecret } from './auth';
+import { sameSecret } from '../engine/master/auth';
 import { createReadStream, statSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';

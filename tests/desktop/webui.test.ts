@@ -6,13 +6,13 @@ import http from 'node:http';
 import path from 'node:path';
 import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { HttpApi } from '../../../engine/api/http-client';
-import type { InstanceEvent } from '../../../engine/api/types';
-import { createWebUi, CSP, type WebUi } from '../../../engine/master/webui';
-import { eventually, freePort } from '../../helpers/net';
-import { must, removeDir, startMaster, type MasterHandle } from '../../helpers/master';
+import { HttpApi } from '../../engine/api/http-client';
+import type { InstanceEvent } from '../../engine/api/types';
+import { createWebUi, CSP, type WebUi } from '../../desktop/webui';
+import { eventually, freePort } from '../helpers/net';
+import { must, removeDir, startMaster, type MasterHandle } from '../helpers/master';
 
-const RENDERER = path.resolve(import.meta.dirname, '../../../dist/renderer');
+const RENDERER = path.resolve(import.meta.dirname, '../../dist/renderer');
 
 interface Res {
   status: number;

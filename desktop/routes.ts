@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sameSecret } from '../engine/master/auth';
 import type { ApiResult } from '../engine/api/contract';
-import type { DesktopService } from './desktop-service';
+import type { DesktopService } from './service';
 import { proxyToMaster } from './remote';
 
 function send(res: ServerResponse, status: number, body: unknown): void {

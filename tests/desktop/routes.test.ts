@@ -10,8 +10,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { MasterEntry } from '../../engine/api/desktop';
 import { HttpApi } from '../../engine/api/http-client';
-import { desktopRoutes } from '../../electron/desktop-http';
-import { DesktopService } from '../../electron/desktop-service';
+import { desktopRoutes } from '../../desktop/routes';
+import { DesktopService } from '../../desktop/service';
 import { eventually } from '../helpers/net';
 import { must, removeDir, startMaster, type MasterHandle } from '../helpers/master';
 
