@@ -14,7 +14,7 @@ await build({
   entryPoints: {
     cli: path.join(root, 'engine/cli.ts'),
     // The master runs each instance in a worker thread from this file (engine/master/runner-worker.ts).
-    'instance-worker': path.join(root, 'engine/master/worker.ts'),
+    'instance-worker': path.join(root, 'engine/master/instance-worker.ts'),
   },
   outdir: path.join(out, 'engine'),
   bundle: true,
