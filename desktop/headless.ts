@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { MasterProcess } from './launch';
 import { defaultDataDir } from '../engine/master/paths';
 import { createWebUi } from './webui';
-import { DESKTOP_FILE, DesktopService, readStored } from './service';
+import { DESKTOP_FILE, readFleetFile } from './fleet-file';
+import { DesktopService } from './service';
 import { desktopRoutes } from './routes';
 import { hostPaths } from './paths';
 import { launchLocalMaster, masterListen } from './local-master';
@@ -112,7 +113,7 @@ export async function startHeadless(o: HeadlessOptions, distDir: string, log: (l
   const paths = hostPaths(distDir);
   const dataDir = o.dataDir || defaultDataDir();
   const file = path.join(dataDir, DESKTOP_FILE);
-  const access = readStored(file).apiAccess;
+  const access = readFleetFile(file).apiAccess;
   const listen = masterListen(o, access, argv);
   const { master, fingerprint } = await launchLocalMaster(
     paths.cli,

@@ -1,5 +1,5 @@
 // The master's operations (spec §9.6) behind the NodePassApi contract: the HTTP routes call these,
-// and so can the Electron bridge in-process. Every request body is validated completely before
+// and so can a program that embeds the master. Every request body is validated completely before
 // anything changes (no partial updates, unlike NodePass §10.2 #10), and a change is on disk before
 // it is acknowledged.
 
@@ -27,7 +27,7 @@ import {
   PutInstanceRequestSchema,
   UpdateInstanceRequestSchema,
   UpdateMasterAliasRequestSchema,
-} from './schemas';
+} from '../api/schemas';
 import type { StateStore, StoredState } from './store';
 import type { SupervisedRecord, Supervisor } from './supervisor';
 import { goArch, goOs, sysInfo } from './sysinfo';

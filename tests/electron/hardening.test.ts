@@ -14,7 +14,7 @@ import { PAGE_CSP, PAGE_META_CSP } from '../../desktop/bundle';
 import { APP_ENTRY } from '../../electron/security';
 import { appPaths } from '../../electron/paths';
 import { createMainWindow } from '../../electron/window';
-import { API_METHODS, channelOf, desktopChannelOf } from '../../engine/api/ipc';
+import { API_METHODS, channelOf, desktopChannelOf } from '../../engine/api/bridge';
 import { DESKTOP_METHODS } from '../../engine/api/desktop';
 import { FakeBrowserWindow } from './fake-electron';
 
