@@ -47,14 +47,6 @@ export class DesktopService implements DesktopApi {
     this.state = readFleetFile(o.file);
   }
 
-  get locale(): string {
-    return this.state.locale;
-  }
-
-  get apiAccess(): ApiAccess {
-    return this.state.apiAccess;
-  }
-
   private save(): void {
     writeFleetFile(this.o.file, this.state);
   }

@@ -1,12 +1,12 @@
 // How the desktop app runs its own master: the engine's CLI under Electron's binary in Node mode,
 // on loopback — the API key is the only thing guarding it — on any free port unless
-// NPD_MASTER_PORT names one. (The API access setting may open it to the network later; see
-// desktop/local-master.ts.)
+// NPD_MASTER_PORT names one. (The user's API access setting can open it to the network instead;
+// see desktop/local-master.ts.)
 
 import type { LaunchOptions } from '../desktop/launch';
 import type { AppPaths } from './paths';
 
-export const LOCAL_MASTER_HOST = '127.0.0.1';
+const LOCAL_MASTER_HOST = '127.0.0.1';
 
 export function localMasterLaunch(
   paths: Pick<AppPaths, 'cli'>,

@@ -6,8 +6,8 @@ import type { Session, WebContents, WebPreferences } from 'electron';
 import { fileInBundle } from '../desktop/bundle';
 
 export const APP_SCHEME = 'app';
-export const APP_HOST = 'renderer';
-export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+const APP_HOST = 'renderer';
+const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY = `${APP_ORIGIN}/index.html`;
 
 export function isAppUrl(url: string): boolean {

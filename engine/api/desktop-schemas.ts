@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 /** A name the user gives a master. */
-export const MAX_NAME_LEN = 256;
+const MAX_NAME_LEN = 256;
 
 export const MasterEntrySchema = z.object({
   /** `local`, or an ID chosen when the master was added. */

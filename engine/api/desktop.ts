@@ -27,7 +27,6 @@ export type UpdateMasterRequest = z.input<typeof UpdateMasterRequestSchema>;
 export const UNTRUSTED_CERT = 495;
 
 export type ApiAccess = z.infer<typeof ApiAccessSchema>;
-export type ApiAccessMode = ApiAccess['mode'];
 export type AppSettings = z.infer<typeof AppSettingsSchema>;
 export type SettingsPatch = z.input<typeof SettingsPatchSchema>;
 export type DesktopNotification = z.infer<typeof DesktopNotificationSchema>;

@@ -14,6 +14,7 @@ import type {
   PutInstanceRequest,
   TCPingResult,
   TrafficHistory,
+  TrafficResolution,
   UpdateInstanceRequest,
 } from './types';
 
@@ -76,7 +77,7 @@ export class HttpApi implements NodePassApi {
   tcping(target: string) {
     return this.call<TCPingResult>('GET', `/tcping?target=${encodeURIComponent(target)}`);
   }
-  trafficHistory(id: string, resolution: 'minute' | 'hour') {
+  trafficHistory(id: string, resolution: TrafficResolution) {
     return this.call<TrafficHistory>('GET', `/instances/${encodeURIComponent(id)}/traffic?resolution=${resolution}`);
   }
 

@@ -5,7 +5,7 @@
 import type { ApiResult } from './contract';
 
 /** Per-request deadline when the caller names none. */
-export const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_TIMEOUT_MS = 15_000;
 
 export interface CallOptions {
   method: string;

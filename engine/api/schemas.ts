@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { API_KEY_ID } from './types';
 
 /** NodePass limits aliases, peer fields and tags to 256 bytes (Go `len`, i.e. UTF-8 bytes). */
-export const MAX_VALUE_LEN = 256;
+const MAX_VALUE_LEN = 256;
 
 const encoder = new TextEncoder();
 function byteLength(s: string): number {
@@ -24,7 +24,7 @@ function limited(message: string) {
     .meta({ maxLength: MAX_VALUE_LEN });
 }
 
-export function typeName(v: unknown): string {
+function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
   return typeof v;
@@ -133,7 +133,7 @@ export const CreateInstanceRequestSchema = z.object({
   url: z.string().meta({ description: 'server://… or client://… URL' }),
 });
 
-export const ACTIONS = ['start', 'stop', 'restart', 'reset'] as const;
+const ACTIONS = ['start', 'stop', 'restart', 'reset'] as const;
 
 export const PeerRequestSchema = z.object({
   sid: limited(`Meta peer.sid exceeds maximum length ${MAX_VALUE_LEN}`).nullish(),
@@ -185,7 +185,7 @@ export const UpdateMasterAliasRequestSchema = z.object({
  * The master's words for the first problem, as NodePass-compatible clients read them:
  * `Invalid request body: restart: expected boolean, got string`, or a rule's own message.
  */
-export function issueMessage(error: z.ZodError): string {
+function issueMessage(error: z.ZodError): string {
   const iss = error.issues[0];
   const where = iss.path.length > 0 ? iss.path.map(String).join('.') : 'body';
   if (iss.code === 'invalid_type') {
@@ -219,7 +219,7 @@ function listOf(values: readonly unknown[]): string {
  * `update.action: expected "start", "stop", "restart" or "reset", got "pause"` — for the desktop's
  * own API and the IPC bridge. `where` starts with `prefix` (e.g. the argument's name).
  */
-export function describeIssue(error: z.ZodError, prefix: readonly PropertyKey[] = []): string {
+function describeIssue(error: z.ZodError, prefix: readonly PropertyKey[] = []): string {
   const iss = error.issues[0];
   const where = [...prefix, ...iss.path].map(String).join('.');
   const input = (iss as { input?: unknown }).input;

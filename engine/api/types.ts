@@ -4,7 +4,6 @@
 
 import type { z } from 'zod';
 import type {
-  ACTIONS,
   CreateInstanceRequestSchema,
   InstanceEventSchema,
   InstanceSchema,
@@ -22,8 +21,6 @@ import type {
 export type Peer = z.infer<typeof PeerSchema>;
 export type Meta = z.infer<typeof MetaSchema>;
 export type Instance = z.infer<typeof InstanceSchema>;
-export type InstanceKind = Exclude<Instance['type'], ''>;
-export type InstanceStatus = Exclude<Instance['status'], ''>;
 export type InstanceEvent = z.infer<typeof InstanceEventSchema>;
 export type InstanceEventType = InstanceEvent['type'];
 export type MasterInfo = z.infer<typeof MasterInfoSchema>;
@@ -36,7 +33,6 @@ export type TrafficHistory = z.infer<typeof TrafficHistorySchema>;
 export type CreateInstanceRequest = z.input<typeof CreateInstanceRequestSchema>;
 export type UpdateInstanceRequest = z.input<typeof UpdateInstanceRequestSchema>;
 export type PutInstanceRequest = z.input<typeof PutInstanceRequestSchema>;
-export type InstanceAction = (typeof ACTIONS)[number];
 
 /** The ID of the API-key pseudo-record. */
 export const API_KEY_ID = '********';

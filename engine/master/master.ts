@@ -30,7 +30,8 @@ import { createHandler } from './routes';
 import type { Isolation, RunnerFactory } from './runner';
 import { nodeCliCommand, ProcessRunner, type SpawnCommandFor } from './runner-process';
 import { WorkerRunner } from './runner-worker';
-import { instanceView, MasterService, newRecord, type InstanceRecord } from './service';
+import { instanceView, newRecord, type InstanceRecord } from './records';
+import { MasterService } from './service';
 import { StateStore } from './store';
 import { Supervisor } from './supervisor';
 
@@ -68,7 +69,7 @@ export interface RunningMaster {
 export class MasterStartError extends Error {}
 
 /** A file built next to this module (dist/engine) or, when running from source, in dist/engine. */
-export function builtFile(name: string): string {
+function builtFile(name: string): string {
   const candidates: string[] = [];
   // import.meta.url is missing when this module is bundled to CommonJS.
   const here = (import.meta as { url?: string }).url;

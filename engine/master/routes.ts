@@ -66,7 +66,7 @@ function notFound(res: ServerResponse): void {
   res.end('404 page not found\n');
 }
 
-export function matchRoute(base: string, pathname: string): Route | null | 'bad-path' {
+function matchRoute(base: string, pathname: string): Route | null | 'bad-path' {
   if (!pathname.startsWith(base + '/')) return null;
   const rest = pathname.slice(base.length);
   switch (rest) {

@@ -1,4 +1,4 @@
-// The Electron hardening as the app really builds it (issue 9): the BrowserWindow created by
+// The Electron hardening as the app really builds it: the BrowserWindow created by
 // createMainWindow (the call main.ts makes), the built preload script run against Electron's
 // contextBridge/ipcRenderer stand-ins, and the CSP on the built renderer as app:// serves it. Only
 // Electron's own objects are faked (tests/electron/fake-electron.ts); everything else is the code
