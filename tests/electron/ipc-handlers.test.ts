@@ -198,11 +198,22 @@ describe('IPC handlers (real master)', () => {
     // A reload subscribes again from the same window: still one subscription.
     ipc.send(CHANNELS.subscribe, APP_ENTRY, win, 'local');
     assert.equal(reg.subscriptions, 1);
+    // A second window stays subscribed: once it has the delete event, so would the first have.
+    const other = new FakeSender();
+    ipc.send(CHANNELS.subscribe, APP_ENTRY, other, 'local');
+    await eventually(async () => {
+      if (!(other.of(CHANNELS.state) as MasterState[]).some((s) => s.master === 'local' && s.connected)) throw new Error('not connected');
+    }, 10000);
     win.destroy();
-    assert.equal(reg.subscriptions, 0);
+    assert.equal(reg.subscriptions, 1);
     const count = win.sent.length;
     must(await master.api.deleteInstance(created.id));
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(win.sent.length, count);
+    await eventually(async () => {
+      const evs = (other.of(CHANNELS.event) as MasterEvent[]).map((x) => x.event);
+      if (!evs.some((e) => e.type === 'delete' && e.instance?.id === created.id)) throw new Error('no delete event yet');
+    }, 10000);
+    assert.equal(win.sent.length, count, 'a destroyed window gets nothing more');
+    other.destroy();
+    assert.equal(reg.subscriptions, 0);
   });
 });
