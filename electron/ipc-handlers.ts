@@ -30,6 +30,7 @@ export interface HandlerOptions {
 export type ApiResolver = (master: string) => NodePassApi | null;
 
 const isStr = (v: unknown): v is string => typeof v === 'string';
+
 export interface RegisteredHandlers {
   /** Subscriptions currently open (one per window). */
   readonly subscriptions: number;
