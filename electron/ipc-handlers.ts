@@ -1,13 +1,14 @@
 // Main-process side of the IPC bridge: each NodePassApi method becomes one `ipcMain.handle`
 // channel whose first argument names the master (one NodePassApi per master: the local one and
 // each fleet master), each desktop API method one more channel, and live events are pushed to each
-// subscribed window per master. Every call checks who is asking and what it passed; the renderer is
-// treated as untrusted input.
+// subscribed window per master. Every call checks who is asking and what it passed — against the
+// contract's schemas (engine/api/arguments.ts); the renderer is treated as untrusted input.
 
 import type { IpcMainEvent, IpcMainInvokeEvent } from 'electron';
+import { API_ARGS, checkArgs, DESKTOP_ARGS } from '../engine/api/arguments';
+import { API_METHODS, CHANNELS, channelOf, desktopChannelOf } from '../engine/api/bridge';
 import type { ApiResult, NodePassApi, Subscription } from '../engine/api/contract';
-import { DESKTOP_METHODS, type DesktopApi, type DesktopMethod } from '../engine/api/desktop';
-import { API_METHODS, CHANNELS, channelOf, desktopChannelOf, type ApiMethod } from '../engine/api/ipc';
+import { DESKTOP_METHODS, type DesktopApi } from '../engine/api/desktop';
 
 /** The parts of ipcMain used here (Electron's object fits; tests pass a small stand-in). */
 export interface IpcMainLike {
@@ -29,31 +30,6 @@ export interface HandlerOptions {
 export type ApiResolver = (master: string) => NodePassApi | null;
 
 const isStr = (v: unknown): v is string => typeof v === 'string';
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Argument shapes per method: a wrong shape is answered with 400 and never reaches the master. */
-const ARGS: Record<ApiMethod, (args: unknown[]) => string | null> = {
-  listInstances: (a) => (a.length === 0 ? null : 'expected no arguments'),
-  createInstance: (a) => (a.length === 1 && isObj(a[0]) && isStr(a[0].url) ? null : 'expected { url, alias? }'),
-  getInstance: (a) => (a.length === 1 && isStr(a[0]) && a[0] !== '' ? null : 'expected an instance id'),
-  updateInstance: (a) => (a.length === 2 && isStr(a[0]) && a[0] !== '' && isObj(a[1]) ? null : 'expected an instance id and an update'),
-  replaceInstance: (a) => (a.length === 2 && isStr(a[0]) && a[0] !== '' && isObj(a[1]) && isStr(a[1].url) ? null : 'expected an instance id and { url }'),
-  deleteInstance: (a) => (a.length === 1 && isStr(a[0]) && a[0] !== '' ? null : 'expected an instance id'),
-  getInfo: (a) => (a.length === 0 ? null : 'expected no arguments'),
-  setMasterAlias: (a) => (a.length === 1 && isStr(a[0]) ? null : 'expected an alias'),
-  tcping: (a) => (a.length === 1 && isStr(a[0]) && a[0] !== '' ? null : 'expected host:port'),
-  trafficHistory: (a) => (a.length === 2 && isStr(a[0]) && (a[1] === 'minute' || a[1] === 'hour') ? null : "expected an instance id and 'minute' or 'hour'"),
-};
-
-const DESKTOP_ARGS: Record<DesktopMethod, (args: unknown[]) => string | null> = {
-  listMasters: (a) => (a.length === 0 ? null : 'expected no arguments'),
-  addMaster: (a) => (a.length === 1 && isObj(a[0]) && isStr(a[0].url) && isStr(a[0].key) ? null : 'expected { url, key, name?, fingerprint? }'),
-  updateMaster: (a) => (a.length === 2 && isStr(a[0]) && a[0] !== '' && isObj(a[1]) ? null : 'expected a master id and an update'),
-  removeMaster: (a) => (a.length === 1 && isStr(a[0]) && a[0] !== '' ? null : 'expected a master id'),
-  getSettings: (a) => (a.length === 0 ? null : 'expected no arguments'),
-  setSettings: (a) => (a.length === 1 && isObj(a[0]) ? null : 'expected a settings object'),
-  notify: (a) => (a.length === 1 && isObj(a[0]) && isStr(a[0].title) && isStr(a[0].body) ? null : 'expected { title, body }'),
-};
 
 export interface RegisteredHandlers {
   /** Subscriptions currently open (one per window). */
@@ -74,12 +50,12 @@ export function registerApiHandlers(ipc: IpcMainLike, resolve: ApiResolver, o: H
     ipc.handle(channelOf(method), async (event, master, ...args): Promise<ApiResult<unknown>> => {
       if (!o.isTrusted(event.senderFrame)) return { ok: false, status: 403, error: 'IPC call from an untrusted page' };
       if (!isStr(master) || master === '') return { ok: false, status: 400, error: `${method}: expected a master id first` };
-      const bad = ARGS[method](args);
-      if (bad) return { ok: false, status: 400, error: `${method}: ${bad}` };
+      const checked = checkArgs(method, API_ARGS[method], args);
+      if (!checked.ok) return checked;
       const api = resolve(master);
       if (!api) return { ok: false, status: 404, error: `${method}: no master "${master}"` };
       try {
-        return await (api[method] as (...a: unknown[]) => Promise<ApiResult<unknown>>)(...args);
+        return await (api[method] as (...a: unknown[]) => Promise<ApiResult<unknown>>)(...checked.value);
       } catch (e) {
         return { ok: false, status: 500, error: `${method}: ${(e as Error).message}` };
       }
@@ -90,10 +66,10 @@ export function registerApiHandlers(ipc: IpcMainLike, resolve: ApiResolver, o: H
     for (const method of DESKTOP_METHODS) {
       ipc.handle(desktopChannelOf(method), async (event, ...args): Promise<ApiResult<unknown>> => {
         if (!o.isTrusted(event.senderFrame)) return { ok: false, status: 403, error: 'IPC call from an untrusted page' };
-        const bad = DESKTOP_ARGS[method](args);
-        if (bad) return { ok: false, status: 400, error: `${method}: ${bad}` };
+        const checked = checkArgs(method, DESKTOP_ARGS[method], args);
+        if (!checked.ok) return checked;
         try {
-          return await (desktop[method] as (...a: unknown[]) => Promise<ApiResult<unknown>>)(...args);
+          return await (desktop[method] as (...a: unknown[]) => Promise<ApiResult<unknown>>)(...checked.value);
         } catch (e) {
           return { ok: false, status: 500, error: `${method}: ${(e as Error).message}` };
         }

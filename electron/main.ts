@@ -6,17 +6,19 @@
 import { app, BrowserWindow, ipcMain, Menu, nativeImage, nativeTheme, Notification, protocol, session, shell, Tray } from 'electron';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { CHANNELS } from '../engine/api/ipc';
+import { CHANNELS } from '../engine/api/bridge';
 import { LOCAL_MASTER } from '../engine/api/desktop';
-import type { MasterProcess } from '../engine/master/launch';
+import type { MasterProcess } from '../desktop/launch';
 import { defaultDataDir } from '../engine/master/paths';
 import { setLocale, t } from '../renderer/i18n';
 import { registerChinese } from '../renderer/i18n/zh';
 import { formatRate } from '../renderer/lib/format';
-import { DESKTOP_FILE, DesktopService, readStored } from './desktop-service';
+import { DESKTOP_FILE, readFleetFile } from '../desktop/fleet-file';
+import { DesktopService } from '../desktop/service';
 import { registerApiHandlers, type RegisteredHandlers } from './ipc-handlers';
 import { claimSingleInstance, gracefulQuit } from './lifecycle';
-import { launchLocalMaster, localMasterLaunch, masterListen } from './local-master';
+import { launchLocalMaster, masterListen } from '../desktop/local-master';
+import { localMasterLaunch } from './local-master';
 import { appPaths } from './paths';
 import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './protocol';
 import { denyAllPermissions, hardenContents, isTrustedSender } from './security';
@@ -62,7 +64,7 @@ async function start(): Promise<void> {
 
   // The fleet and settings live next to the master's state (the user's data directory).
   const file = path.join(defaultDataDir(), DESKTOP_FILE);
-  const stored = readStored(file);
+  const stored = readFleetFile(file);
   registerChinese();
   if (stored.locale) setLocale(stored.locale);
   else if (app.getLocale().toLowerCase().startsWith('zh')) setLocale('zh');

@@ -1,31 +1,12 @@
-// Where the built pieces are, relative to dist/ (the same layout in a checkout and in a package).
+// The desktop host's paths plus the one only the Electron shell has: its preload script.
 
 import path from 'node:path';
+import { hostPaths, type HostPaths } from '../desktop/paths';
 
-export interface AppPaths {
-  dist: string;
-  renderer: string;
+export interface AppPaths extends HostPaths {
   preload: string;
-  cli: string;
-  assets: string;
-}
-
-/**
- * In a package the app lives in `app.asar`; what runs outside Electron's asar support (the master
- * child process, its worker threads, native modules) is unpacked next to it (electron-builder.json
- * `asarUnpack`).
- */
-export function unpacked(p: string): string {
-  const asar = `${path.sep}app.asar${path.sep}`;
-  return p.includes(asar) ? p.replace(asar, `${path.sep}app.asar.unpacked${path.sep}`) : p;
 }
 
 export function appPaths(distDir: string): AppPaths {
-  return {
-    dist: distDir,
-    renderer: path.join(distDir, 'renderer'),
-    preload: path.join(distDir, 'electron', 'preload.cjs'),
-    cli: unpacked(path.join(distDir, 'engine', 'cli.mjs')),
-    assets: path.join(path.dirname(distDir), 'assets'),
-  };
+  return { ...hostPaths(distDir), preload: path.join(distDir, 'electron', 'preload.cjs') };
 }

@@ -5,7 +5,7 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { DesktopApi } from '../engine/api/desktop';
 import { DESKTOP_METHODS } from '../engine/api/desktop';
-import { API_METHODS, CHANNELS, channelOf, desktopChannelOf, type MasterEvent, type MasterState, type NodePassBridge } from '../engine/api/ipc';
+import { API_METHODS, CHANNELS, channelOf, desktopChannelOf, type MasterEvent, type MasterState, type NodePassBridge } from '../engine/api/bridge';
 
 const calls = Object.fromEntries(
   API_METHODS.map((m) => [m, (master: string, ...args: unknown[]) => ipcRenderer.invoke(channelOf(m), master, ...args)]),

@@ -1,22 +1,11 @@
 // Serves the renderer bundle on app://renderer/ (a standard, secure scheme) instead of file://, so
 // the page has a real origin, the CSP's 'self' means exactly the bundle, and nothing else on disk
-// is reachable.
+// is reachable. Policy and content types are the desktop's (desktop/bundle.ts), as in headless mode.
 
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Protocol } from 'electron';
-import { APP_CSP, APP_SCHEME, resolveAppFile } from './security';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-};
+import { BUNDLE_HEADERS, contentTypeOf } from '../desktop/bundle';
+import { APP_SCHEME, resolveAppFile } from './security';
 
 export const APP_SCHEME_PRIVILEGES = {
   scheme: APP_SCHEME,
@@ -31,11 +20,7 @@ export async function appResponse(url: string, root: string): Promise<Response> 
     const body = await readFile(file);
     return new Response(body, {
       status: 200,
-      headers: {
-        'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-        'Content-Security-Policy': APP_CSP,
-        'X-Content-Type-Options': 'nosniff',
-      },
+      headers: { ...BUNDLE_HEADERS, 'Content-Type': contentTypeOf(file) },
     });
   } catch {
     return new Response('not found', { status: 404 });

@@ -2,18 +2,13 @@
 // (passed in, so tests drive them with plain objects): the app:// origin, web preferences, what a
 // page may navigate to or open, which IPC senders are trusted, and the permission policy.
 
-import path from 'node:path';
 import type { Session, WebContents, WebPreferences } from 'electron';
+import { fileInBundle } from '../desktop/bundle';
 
 export const APP_SCHEME = 'app';
-export const APP_HOST = 'renderer';
-export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+const APP_HOST = 'renderer';
+const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY = `${APP_ORIGIN}/index.html`;
-
-/** The renderer's CSP, also sent as a header with every app:// response. */
-export const APP_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
-  "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export function isAppUrl(url: string): boolean {
   try {
@@ -27,17 +22,9 @@ export function isAppUrl(url: string): boolean {
 /** Maps an app:// URL to a file under `root`; null for other hosts or paths that leave it. */
 export function resolveAppFile(url: string, root: string): string | null {
   if (!isAppUrl(url)) return null;
-  let p: string;
-  try {
-    p = decodeURIComponent(new URL(url).pathname);
-  } catch {
-    return null;
-  }
-  if (p.includes('\0')) return null;
-  if (p === '/' || p === '') p = '/index.html';
-  const abs = path.resolve(root, '.' + path.posix.normalize(p));
-  const base = path.resolve(root);
-  return abs === base || abs.startsWith(base + path.sep) ? abs : null;
+  const p = new URL(url).pathname;
+  const found = fileInBundle(root, p === '/' || p === '' ? '/index.html' : p);
+  return found.ok ? found.file : null;
 }
 
 export function secureWebPreferences(preload: string): WebPreferences {

@@ -1,7 +1,7 @@
 // bin/nodepass "<url>": the same single-URL interface as the Go binary (spec §2.1).
 
 import { createInstance, ENGINE_VERSION } from './instance/index';
-import { attachParent, INSTANCE_URL_ENV, watchParent } from './instance/ipc';
+import { attachParent, INSTANCE_URL_ENV, watchParent } from './instance/runner-channel';
 import { stdoutSink } from './instance/logger';
 import { parseNodePassUrl } from './url/model';
 

@@ -1,6 +1,5 @@
-// Builds the desktop shell with esbuild: the Electron main process and preload (CommonJS, as
-// Electron loads them; the sandboxed preload must be one self-contained file) and the headless
-// entry (ESM). Imported by scripts/build.mjs.
+// Builds the Electron shell with esbuild: the main process and preload (CommonJS, as Electron loads
+// them; the sandboxed preload must be one self-contained file). Imported by scripts/build.mjs.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,21 +11,11 @@ rmSync(out, { recursive: true, force: true });
 
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning' };
 
-await Promise.all([
-  build({
-    ...common,
-    entryPoints: { main: path.join(root, 'electron/main.ts'), preload: path.join(root, 'electron/preload.ts') },
-    outdir: out,
-    format: 'cjs',
-    outExtension: { '.js': '.cjs' },
-    external: ['electron'],
-  }),
-  build({
-    ...common,
-    entryPoints: { headless: path.join(root, 'electron/headless.ts') },
-    outdir: out,
-    format: 'esm',
-    packages: 'external',
-    outExtension: { '.js': '.mjs' },
-  }),
-]);
+await build({
+  ...common,
+  entryPoints: { main: path.join(root, 'electron/main.ts'), preload: path.join(root, 'electron/preload.ts') },
+  outdir: out,
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  external: ['electron'],
+});

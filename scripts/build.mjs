@@ -1,5 +1,5 @@
-// Builds what runs without a transpiler: the engine CLI (and, when present, the Electron main
-// process and the renderer bundle). Runs in `prepare`, so `npm install` leaves bin/nodepass ready.
+// Builds what runs without a transpiler: the engine CLI (and, when present, the desktop host, the
+// Electron main process and the renderer bundle). Runs in `prepare`, so `npm install` leaves bin/nodepass ready.
 import { build } from 'esbuild';
 import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ await build({
   entryPoints: {
     cli: path.join(root, 'engine/cli.ts'),
     // The master runs each instance in a worker thread from this file (engine/master/runner-worker.ts).
-    'instance-worker': path.join(root, 'engine/master/worker.ts'),
+    'instance-worker': path.join(root, 'engine/master/instance-worker.ts'),
   },
   outdir: path.join(out, 'engine'),
   bundle: true,
@@ -29,7 +29,7 @@ await build({
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 
-for (const extra of ['scripts/build-electron.mjs', 'scripts/build-renderer.mjs']) {
+for (const extra of ['scripts/build-desktop.mjs', 'scripts/build-electron.mjs', 'scripts/build-renderer.mjs']) {
   if (existsSync(path.join(root, extra))) await import(path.join(root, extra));
 }
 console.log(`build: dist/ ready in ${Date.now() - t0} ms`);

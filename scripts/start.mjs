@@ -1,5 +1,5 @@
 // `npm start`: the desktop app where Electron can run; otherwise — and always with --headless —
-// the master plus the web UI on a loopback URL printed here (see electron/headless.ts).
+// the master plus the web UI on a loopback URL printed here (see desktop/headless.ts).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,7 +10,7 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const args = process.argv.slice(2);
 const dist = path.join(root, 'dist');
 
-if (!['electron/main.cjs', 'electron/headless.mjs', 'renderer/index.html', 'engine/cli.mjs'].every((f) => existsSync(path.join(dist, f)))) {
+if (!['electron/main.cjs', 'desktop/headless.mjs', 'renderer/index.html', 'engine/cli.mjs'].every((f) => existsSync(path.join(dist, f)))) {
   const b = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
@@ -31,7 +31,7 @@ function electronBinary() {
 }
 
 async function headlessMode() {
-  const { main } = await import(pathToFileURL(path.join(dist, 'electron/headless.mjs')).href);
+  const { main } = await import(pathToFileURL(path.join(dist, 'desktop/headless.mjs')).href);
   await main(args, dist);
 }
 

@@ -10,6 +10,7 @@ import type {
   PutInstanceRequest,
   TCPingResult,
   TrafficHistory,
+  TrafficResolution,
   UpdateInstanceRequest,
 } from './types';
 
@@ -30,7 +31,7 @@ export interface NodePassApi {
   setMasterAlias(alias: string): Promise<ApiResult<MasterInfo>>;
   tcping(target: string): Promise<ApiResult<TCPingResult>>;
   /** Extension: per-minute / per-hour traffic totals (NodePass Desktop masters only). */
-  trafficHistory(id: string, resolution: 'minute' | 'hour'): Promise<ApiResult<TrafficHistory>>;
+  trafficHistory(id: string, resolution: TrafficResolution): Promise<ApiResult<TrafficHistory>>;
   /**
    * Live events (SSE `instance`). `onState` reports connection state so the UI can show it; the
    * implementation reconnects by itself.

@@ -2,78 +2,34 @@
 // one plus remote NodePass-compatible masters), app settings that live outside the page (autostart,
 // who may reach the local API) and OS notifications. Served by the Electron main process over IPC
 // and by headless mode over HTTP (`/desktop/…`); keys of remote masters never leave that side.
-// Browser-safe types only.
+// Types come from the schemas (desktop-schemas.ts) by type-only imports: no zod at run time here.
 
+import type { z } from 'zod';
 import type { ApiResult } from './contract';
+import type {
+  AddMasterRequestSchema,
+  ApiAccessSchema,
+  AppSettingsSchema,
+  DesktopNotificationSchema,
+  MasterEntrySchema,
+  SettingsPatchSchema,
+  UpdateMasterRequestSchema,
+} from './desktop-schemas';
 
 /** The ID of the master that runs on this computer. */
 export const LOCAL_MASTER = 'local';
 
-export interface MasterEntry {
-  /** `local`, or an ID chosen when the master was added. */
-  id: string;
-  /** What the user called it (`''` = use the master's alias or address). */
-  name: string;
-  /** The API base including `/v1`. */
-  url: string;
-  /** SHA-256 fingerprint of a certificate the user chose to trust (self-signed `tls=1`), else `''`. */
-  fingerprint: string;
-  local: boolean;
-}
-
-export interface AddMasterRequest {
-  name?: string;
-  url: string;
-  key: string;
-  /** Trust this self-signed certificate (as shown by a previous attempt's error). */
-  fingerprint?: string;
-}
-
-export interface UpdateMasterRequest {
-  name?: string;
-  url?: string;
-  key?: string;
-  fingerprint?: string;
-}
+export type MasterEntry = z.infer<typeof MasterEntrySchema>;
+export type AddMasterRequest = z.input<typeof AddMasterRequestSchema>;
+export type UpdateMasterRequest = z.input<typeof UpdateMasterRequestSchema>;
 
 /** Status of addMaster/updateMaster when the master's certificate is not trusted yet. */
 export const UNTRUSTED_CERT = 495;
 
-export type ApiAccessMode = 'loopback' | 'network';
-
-export interface ApiAccess {
-  /** loopback: 127.0.0.1 only; network: every interface (requires TLS). */
-  mode: ApiAccessMode;
-  port: number;
-  /** 1: a self-signed certificate; 2: the certificate files below. Ignored for loopback. */
-  tls: 0 | 1 | 2;
-  crt: string;
-  key: string;
-}
-
-export interface AppSettings {
-  /** null where the platform or mode has no login items (headless, browser). */
-  autostart: boolean | null;
-  apiAccess: ApiAccess;
-  /** Where the local master's API is reachable now. */
-  localApi: string;
-  /** The settings saved but not yet in effect (a restart of the app applies them). */
-  pendingRestart: boolean;
-  /** UI language last chosen ('' = not chosen: follow the system). */
-  locale: string;
-}
-
-export interface SettingsPatch {
-  autostart?: boolean;
-  apiAccess?: Partial<ApiAccess>;
-  /** UI language, so that the tray speaks it too. */
-  locale?: string;
-}
-
-export interface DesktopNotification {
-  title: string;
-  body: string;
-}
+export type ApiAccess = z.infer<typeof ApiAccessSchema>;
+export type AppSettings = z.infer<typeof AppSettingsSchema>;
+export type SettingsPatch = z.input<typeof SettingsPatchSchema>;
+export type DesktopNotification = z.infer<typeof DesktopNotificationSchema>;
 
 export interface DesktopApi {
   listMasters(): Promise<ApiResult<MasterEntry[]>>;

@@ -4,6 +4,7 @@
 // 404 on NodePass. Browser-safe: no node: imports.
 
 import type { ApiResult, NodePassApi, Subscription } from './contract';
+import { callJson } from './request';
 import { SseParser } from './sse';
 import type {
   CreateInstanceRequest,
@@ -13,6 +14,7 @@ import type {
   PutInstanceRequest,
   TCPingResult,
   TrafficHistory,
+  TrafficResolution,
   UpdateInstanceRequest,
 } from './types';
 
@@ -44,41 +46,8 @@ export class HttpApi implements NodePassApi {
     this.apiKey = key;
   }
 
-  private headers(json: boolean): Record<string, string> {
-    const h: Record<string, string> = { 'X-API-Key': this.apiKey };
-    if (json) h['Content-Type'] = 'application/json';
-    return h;
-  }
-
-  private async call<T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
-    const ctl = new AbortController();
-    const timer = setTimeout(() => ctl.abort(), this.o.timeoutMs ?? 15000);
-    try {
-      const res = await this.f(this.base + path, {
-        method,
-        headers: this.headers(body !== undefined),
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: ctl.signal,
-      });
-      const text = await res.text();
-      if (!res.ok) {
-        let error = text.trim() || res.statusText;
-        try {
-          const j = JSON.parse(text) as { error?: unknown };
-          if (typeof j.error === 'string') error = j.error;
-        } catch {
-          // not JSON (e.g. Go's plain-text 404)
-        }
-        return { ok: false, status: res.status, error };
-      }
-      if (res.status === 204 || text === '') return { ok: true, value: null as T };
-      return { ok: true, value: JSON.parse(text) as T };
-    } catch (e) {
-      const err = e as Error;
-      return { ok: false, status: 0, error: err.name === 'AbortError' ? `request timed out: ${method} ${path}` : err.message };
-    } finally {
-      clearTimeout(timer);
-    }
+  private call<T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
+    return callJson<T>(this.f, this.base + path, { method, headers: { 'X-API-Key': this.apiKey }, body, timeoutMs: this.o.timeoutMs });
   }
 
   listInstances() {
@@ -108,7 +77,7 @@ export class HttpApi implements NodePassApi {
   tcping(target: string) {
     return this.call<TCPingResult>('GET', `/tcping?target=${encodeURIComponent(target)}`);
   }
-  trafficHistory(id: string, resolution: 'minute' | 'hour') {
+  trafficHistory(id: string, resolution: TrafficResolution) {
     return this.call<TrafficHistory>('GET', `/instances/${encodeURIComponent(id)}/traffic?resolution=${resolution}`);
   }
 
@@ -144,7 +113,7 @@ export class HttpApi implements NodePassApi {
       ctl = new AbortController();
       let res: Response;
       try {
-        res = await this.f(this.base + '/events', { headers: { ...this.headers(false), Accept: 'text/event-stream' }, signal: ctl.signal });
+        res = await this.f(this.base + '/events', { headers: { 'X-API-Key': this.apiKey, Accept: 'text/event-stream' }, signal: ctl.signal });
       } catch {
         return 'failed';
       }

@@ -1,6 +1,6 @@
 // Everything about who may call the API lives here: the API key (NodePass's `X-API-Key`, 32 hex
-// digits), its regeneration, and the master ID. Later additions (e.g. one-time login tokens for
-// the desktop's headless mode) belong in this module too, so the routes only ask `check()`.
+// digits), its regeneration, the master ID, and a constant-time comparison of secrets for anyone
+// who checks a key, so the routes only ask `check()`.
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';

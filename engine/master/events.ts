@@ -10,7 +10,7 @@
 import type { InstanceEvent } from '../api/types';
 import { goJson } from './gojson';
 
-export const SSE_RETRY_MS = 3000;
+const SSE_RETRY_MS = 3000;
 
 /** The part of an HTTP response the hub needs (ServerResponse fits). */
 export interface SseSink {
@@ -27,7 +27,7 @@ export interface EventHubOptions {
   onOverflow?: (bufferedBytes: number) => void;
 }
 
-export function sseFrame(e: InstanceEvent): string {
+function sseFrame(e: InstanceEvent): string {
   return `event: instance\ndata: ${goJson(e)}\n\n`;
 }
 

@@ -1,13 +1,13 @@
 // Per-instance traffic history for charts: bytes moved per minute for the last 24 h and per hour
 // for the last 30 days. Pure data; the store writes it to its own file.
 
-import type { TrafficPoint } from '../api/types';
+import type { TrafficPoint, TrafficResolution } from '../api/types';
 import { TRAFFIC_KEYS, type Traffic } from './counters';
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
-export const MINUTE_SPAN = 24 * HOUR;
-export const HOUR_SPAN = 30 * 24 * HOUR;
+const MINUTE_SPAN = 24 * HOUR;
+const HOUR_SPAN = 30 * 24 * HOUR;
 
 /** [bucket start ms, tcprx, tcptx, udprx, udptx] — compact on disk. */
 export type Bucket = [number, number, number, number, number];
@@ -64,7 +64,7 @@ export class TrafficHistory {
     prune(this.hour, now - (now % HOUR) - HOUR_SPAN + HOUR);
   }
 
-  points(resolution: 'minute' | 'hour', now: number): TrafficPoint[] {
+  points(resolution: TrafficResolution, now: number): TrafficPoint[] {
     this.prune(now);
     return (resolution === 'minute' ? this.minute : this.hour).map(([t, tcprx, tcptx, udprx, udptx]) => ({ t, tcprx, tcptx, udprx, udptx }));
   }
@@ -80,7 +80,7 @@ function isBucket(b: unknown): b is Bucket {
 
 /** Reads history saved by toJSON(); anything malformed is dropped rather than trusted. */
 export function historyFromJSON(v: unknown): TrafficHistory {
-  const o = (typeof v === 'object' && v !== null ? v : {}) as Partial<Record<'minute' | 'hour', unknown>>;
+  const o = (typeof v === 'object' && v !== null ? v : {}) as Partial<Record<TrafficResolution, unknown>>;
   const list = (x: unknown) => (Array.isArray(x) ? x.filter(isBucket) : []).sort((a, b) => a[0] - b[0]);
   return new TrafficHistory({ minute: list(o.minute), hour: list(o.hour) });
 }

@@ -1,7 +1,7 @@
 // Puts the master together: URL and environment, state file, API key, event hub, supervisor,
 // service and the HTTP(S) server; and takes it apart again on shutdown. `bin/nodepass master://…`
-// uses it through run.ts; the Electron main process can call startMaster() directly with its own
-// log sink, state path and spawn command.
+// uses it through run.ts; a program that embeds the master calls startMaster() with its own log
+// sink, state path, spawn command or worker script.
 
 import { existsSync } from 'node:fs';
 import http from 'node:http';
@@ -30,7 +30,8 @@ import { createHandler } from './routes';
 import type { Isolation, RunnerFactory } from './runner';
 import { nodeCliCommand, ProcessRunner, type SpawnCommandFor } from './runner-process';
 import { WorkerRunner } from './runner-worker';
-import { instanceView, MasterService, newRecord, type InstanceRecord } from './service';
+import { instanceView, newRecord, type InstanceRecord } from './records';
+import { MasterService } from './service';
 import { StateStore } from './store';
 import { Supervisor } from './supervisor';
 
@@ -68,9 +69,9 @@ export interface RunningMaster {
 export class MasterStartError extends Error {}
 
 /** A file built next to this module (dist/engine) or, when running from source, in dist/engine. */
-export function builtFile(name: string): string {
+function builtFile(name: string): string {
   const candidates: string[] = [];
-  // import.meta.url is missing when this module is bundled to CommonJS (e.g. an Electron main).
+  // import.meta.url is missing when this module is bundled to CommonJS.
   const here = (import.meta as { url?: string }).url;
   if (here) candidates.push(fileURLToPath(new URL(`./${name}`, here)), fileURLToPath(new URL(`../../dist/engine/${name}`, here)));
   candidates.push(path.join(process.cwd(), 'dist', 'engine', name));

@@ -1,8 +1,41 @@
 // openapi.json (spec §9.11), OpenAPI 3.1, generated from the zod schemas the handlers validate
-// with. Paths are those of NodePass plus our extensions (marked as such).
+// with (engine/api/schemas.ts). Paths are those of NodePass plus our extensions (marked as such).
 
 import { z } from 'zod';
-import { NAMED_SCHEMAS } from './schemas';
+import {
+  CreateInstanceRequestSchema,
+  ErrorSchema,
+  InstanceEventSchema,
+  InstanceSchema,
+  MasterInfoSchema,
+  MetaSchema,
+  PeerRequestSchema,
+  PeerSchema,
+  PutInstanceRequestSchema,
+  TCPingResultSchema,
+  TrafficHistorySchema,
+  TrafficPointSchema,
+  UpdateInstanceRequestSchema,
+  UpdateMasterAliasRequestSchema,
+} from '../api/schemas';
+
+/** The components of openapi.json, by name. */
+const NAMED_SCHEMAS: Record<string, z.ZodType> = {
+  Instance: InstanceSchema,
+  Meta: MetaSchema,
+  Peer: PeerSchema,
+  InstanceEvent: InstanceEventSchema,
+  MasterInfo: MasterInfoSchema,
+  TCPingResult: TCPingResultSchema,
+  TrafficHistory: TrafficHistorySchema,
+  TrafficPoint: TrafficPointSchema,
+  Error: ErrorSchema,
+  CreateInstanceRequest: CreateInstanceRequestSchema,
+  UpdateInstanceRequest: UpdateInstanceRequestSchema,
+  PeerRequest: PeerRequestSchema,
+  PutInstanceRequest: PutInstanceRequestSchema,
+  UpdateMasterAliasRequest: UpdateMasterAliasRequestSchema,
+};
 
 type Json = Record<string, unknown>;
 

@@ -4,8 +4,8 @@
 import os from 'node:os';
 import path from 'node:path';
 
-export const APP_DIR = 'nodepass-desktop';
-export const STATE_FILE = 'master.json';
+const APP_DIR = 'nodepass-desktop';
+const STATE_FILE = 'master.json';
 
 export function defaultDataDir(env: Record<string, string | undefined> = process.env, platform: NodeJS.Platform = process.platform, home = os.homedir()): string {
   if (platform === 'win32') return path.join(env.APPDATA || path.join(home, 'AppData', 'Roaming'), APP_DIR);

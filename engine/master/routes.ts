@@ -4,6 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiResult } from '../api/contract';
+import { readJson } from '../http/body';
 import type { ApiKeyAuth } from './auth';
 import type { EventHub } from './events';
 import { goJson } from './gojson';
@@ -65,7 +66,7 @@ function notFound(res: ServerResponse): void {
   res.end('404 page not found\n');
 }
 
-export function matchRoute(base: string, pathname: string): Route | null | 'bad-path' {
+function matchRoute(base: string, pathname: string): Route | null | 'bad-path' {
   if (!pathname.startsWith(base + '/')) return null;
   const rest = pathname.slice(base.length);
   switch (rest) {
@@ -100,47 +101,6 @@ export function matchRoute(base: string, pathname: string): Route | null | 'bad-
   }
 }
 
-type Body = { ok: true; value: unknown } | { ok: false; status: number; error: string };
-
-function readJson(req: IncomingMessage, limit: number): Promise<Body> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    return Promise.resolve({ ok: false, status: 413, error: `Request body too large: ${declared} bytes (limit ${limit})` });
-  }
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (c: Buffer) => {
-      if (done) return;
-      size += c.length;
-      if (size > limit) {
-        done = true;
-        resolve({ ok: false, status: 413, error: `Request body too large: more than ${limit} bytes` });
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('error', (e) => {
-      if (done) return;
-      done = true;
-      resolve({ ok: false, status: 400, error: `Invalid request body: ${e.message}` });
-    });
-    req.on('end', () => {
-      if (done) return;
-      done = true;
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim() === '') return resolve({ ok: false, status: 400, error: 'Invalid request body: empty (expected a JSON object)' });
-      try {
-        resolve({ ok: true, value: JSON.parse(text) });
-      } catch (e) {
-        resolve({ ok: false, status: 400, error: `Invalid request body: malformed JSON (${(e as Error).message})` });
-      }
-    });
-  });
-}
-
 export function createHandler(d: RoutesDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const methodNotAllowed = (res: ServerResponse) => sendError(res, 405, 'Method not allowed');
 
@@ -150,6 +110,7 @@ export function createHandler(d: RoutesDeps): (req: IncomingMessage, res: Server
       if (b.status === 413) res.setHeader('Connection', 'close');
       return sendError(res, b.status, b.error);
     }
+    if (b.value === undefined) return sendError(res, 400, 'Invalid request body: empty (expected a JSON object)');
     await fn(b.value);
   }
 

@@ -1,12 +1,10 @@
 // Isolation by child process (like NodePass): the engine CLI runs the instance URL with an IPC
-// channel, so stats and state arrive as messages (engine/instance/ipc.ts) and the child exits by
+// channel, so stats and state arrive as messages (engine/instance/runner-channel.ts) and the child exits by
 // itself when the master goes away, even after a SIGKILL. Any command that prints NodePass log
 // lines works too (e.g. the Go binary): then stats come from CHECK_POINT lines.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { StatsSnapshot } from '../instance/stats';
-import type { RunState } from '../instance/core';
-import { INSTANCE_URL_ENV } from '../instance/ipc';
+import { INSTANCE_URL_ENV, type FaultKind, type RunnerMessage } from '../instance/runner-channel';
 import { InstanceRunner, Lines, type RunnerSpec } from './runner';
 
 export interface SpawnCommand {
@@ -15,29 +13,22 @@ export interface SpawnCommand {
   env?: Record<string, string>;
 }
 
-/** How to start one instance process; injectable so Electron (or the Go binary) can be used. */
+/** How to start one instance process; injectable so another runtime (or the Go binary) can be used. */
 export type SpawnCommandFor = (url: string, id: string) => SpawnCommand;
 
 /**
- * `node <cli.mjs> --instance=<id>` with the URL in the child's environment: a command line is
- * readable by every local user (ps, /proc/<pid>/cmdline) and the URL holds the tunnel key, while
- * the environment is readable by the same user only. (The Go NodePass puts it on the command
- * line.) Inside Electron its binary runs as plain Node (ELECTRON_RUN_AS_NODE).
+ * `<this runtime> <cli.mjs> --instance=<id>` with the URL in the child's environment: a command
+ * line is readable by every local user (ps, /proc/<pid>/cmdline) and the URL holds the tunnel key,
+ * while the environment is readable by the same user only. (The Go NodePass puts it on the command
+ * line.) The child inherits the master's environment, so whatever made this runtime run as Node
+ * for the master does so for its instances too.
  */
 export function nodeCliCommand(cliPath: string): SpawnCommandFor {
-  const electron = Boolean(process.versions.electron);
   return (url, id) => ({
     command: process.execPath,
     args: [cliPath, `--instance=${id}`],
-    env: { [INSTANCE_URL_ENV]: url, ...(electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
+    env: { [INSTANCE_URL_ENV]: url },
   });
-}
-
-interface ChildMessage {
-  type?: string;
-  stats?: StatsSnapshot;
-  state?: RunState;
-  message?: string;
 }
 
 export class ProcessRunner extends InstanceRunner {
@@ -58,7 +49,8 @@ export class ProcessRunner extends InstanceRunner {
     const err = new Lines((l) => this.emit('log', l));
     this.child.stdout!.on('data', (d: Buffer) => out.push(d));
     this.child.stderr!.on('data', (d: Buffer) => err.push(d));
-    this.child.on('message', (m: ChildMessage) => {
+    // Any program may be the child (e.g. the Go binary): a message is checked before it is used.
+    this.child.on('message', (m: RunnerMessage | undefined) => {
       if (m?.type === 'stats' && m.stats) {
         this.structured = true;
         this.emit('stats', m.stats);
@@ -96,7 +88,7 @@ export class ProcessRunner extends InstanceRunner {
     if (!this.exited) this.child.kill('SIGKILL');
   }
 
-  fault(kind: 'throw' | 'hang' | 'exit'): boolean {
+  fault(kind: FaultKind): boolean {
     if (this.exited) return false;
     // A child cannot be made to throw from outside; a frozen or killed process is the real thing.
     if (kind === 'hang') return this.child.kill('SIGSTOP');

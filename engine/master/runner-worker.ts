@@ -5,12 +5,11 @@
 // for that.
 
 import { Worker } from 'node:worker_threads';
-import type { StatsSnapshot } from '../instance/stats';
-import type { RunState } from '../instance/core';
+import type { FaultKind, RunnerControl, RunnerMessage } from '../instance/runner-channel';
 import { InstanceRunner, type RunnerSpec } from './runner';
 
 export interface WorkerOptions {
-  /** The built worker entry (dist/engine/instance-worker.mjs). */
+  /** The built worker entry (dist/engine/instance-worker.mjs, from instance-worker.ts). */
   script: URL | string;
   /** Old-generation heap cap per instance, MB. */
   heapMb: number;
@@ -22,11 +21,6 @@ export interface WorkerData {
   statsIntervalMs: number;
   faults: boolean;
 }
-
-export type WorkerMessage =
-  | { type: 'log'; line: string }
-  | { type: 'stats'; stats: StatsSnapshot }
-  | { type: 'state'; state: RunState; message: string };
 
 export class WorkerRunner extends InstanceRunner {
   readonly isolation = 'worker' as const;
@@ -45,7 +39,7 @@ export class WorkerRunner extends InstanceRunner {
       name: `nodepass-${spec.id}`,
       resourceLimits: { maxOldGenerationSizeMb: o.heapMb },
     });
-    this.worker.on('message', (m: WorkerMessage) => {
+    this.worker.on('message', (m: RunnerMessage) => {
       if (m.type === 'log') this.emit('log', m.line);
       else if (m.type === 'stats') this.emit('stats', m.stats);
       else if (m.type === 'state') this.emit('state', { state: m.state, message: m.message });
@@ -63,7 +57,7 @@ export class WorkerRunner extends InstanceRunner {
 
   async stop(graceMs: number): Promise<void> {
     if (this.exited) return;
-    this.worker.postMessage({ type: 'stop' });
+    this.post({ type: 'stop' });
     const t = setTimeout(() => this.kill(), graceMs);
     await this.done;
     clearTimeout(t);
@@ -73,9 +67,13 @@ export class WorkerRunner extends InstanceRunner {
     if (!this.exited) void this.worker.terminate();
   }
 
-  fault(kind: 'throw' | 'hang' | 'exit'): boolean {
+  fault(kind: FaultKind): boolean {
     if (this.exited) return false;
-    this.worker.postMessage({ type: 'fault', kind });
+    this.post({ type: 'fault', kind });
     return true;
+  }
+
+  private post(m: RunnerControl): void {
+    this.worker.postMessage(m);
   }
 }

@@ -2,8 +2,9 @@
 // supervisor only sees these events and two ways to end it.
 
 import { EventEmitter } from 'node:events';
-import type { StatsSnapshot } from '../instance/stats';
 import type { RunState } from '../instance/core';
+import type { FaultKind } from '../instance/runner-channel';
+import type { StatsSnapshot } from '../instance/stats';
 
 export interface RunnerExit {
   /** Why it ended, in words (exit code, signal, uncaught exception). */
@@ -36,7 +37,7 @@ export abstract class InstanceRunner extends EventEmitter<RunnerEvents> {
   /** Ends it at once (hung or runaway). */
   abstract kill(): void;
   /** Test hook (NPD_FAULT_INJECTION=1 only): make the instance fail from the inside. */
-  abstract fault(kind: 'throw' | 'hang' | 'exit'): boolean;
+  abstract fault(kind: FaultKind): boolean;
 
   protected finish(exit: RunnerExit): void {
     if (this.exited) return;

@@ -1,45 +1,30 @@
 // The master's operations (spec §9.6) behind the NodePassApi contract: the HTTP routes call these,
-// and so can the Electron bridge in-process. Every request body is validated completely before
+// and so can a program that embeds the master. Every request body is validated completely before
 // anything changes (no partial updates, unlike NodePass §10.2 #10), and a change is on disk before
 // it is acknowledged.
 
 import type { ApiResult, NodePassApi, Subscription } from '../api/contract';
+import { CreateInstanceRequestSchema, parseBody, PutInstanceRequestSchema, UpdateInstanceRequestSchema, UpdateMasterAliasRequestSchema } from '../api/schemas';
 import {
   API_KEY_ID,
   type Instance,
   type InstanceEvent,
   type InstanceEventType,
   type MasterInfo,
-  type Meta,
   type TCPingResult,
   type TrafficHistory as TrafficHistoryView,
 } from '../api/types';
 import type { Logger } from '../instance/logger';
 import { ApiKeyAuth, newInstanceId } from './auth';
-import { newCounters, resetCounters, type Counters } from './counters';
+import { resetCounters } from './counters';
 import type { EventHub } from './events';
 import { goTime } from './gojson';
-import { TrafficHistory } from './history';
 import { loggedUrl, normaliseInstanceUrl, type MasterUrlSettings } from './normalise';
-import {
-  CreateInstanceRequestSchema,
-  parseBody,
-  PutInstanceRequestSchema,
-  UpdateInstanceRequestSchema,
-  UpdateMasterAliasRequestSchema,
-} from './schemas';
+import { instanceView, newRecord, sortedTags, type InstanceRecord } from './records';
 import type { StateStore, StoredState } from './store';
-import type { SupervisedRecord, Supervisor } from './supervisor';
+import type { Supervisor } from './supervisor';
 import { goArch, goOs, sysInfo } from './sysinfo';
 import { tcping } from './tcping';
-
-export interface InstanceRecord extends SupervisedRecord {
-  alias: string;
-  type: 'server' | 'client';
-  config: string;
-  restart: boolean;
-  meta: Meta;
-}
 
 export interface MasterIdentity {
   masterId: string;
@@ -70,58 +55,6 @@ function fail<T>(status: number, error: string): ApiResult<T> {
 
 function ok<T>(value: T): ApiResult<T> {
   return { ok: true, value };
-}
-
-function sortedTags(tags: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of Object.keys(tags).sort()) out[k] = tags[k];
-  return out;
-}
-
-export function newRecord(id: string, type: 'server' | 'client', url: string, config: string, counters: Counters = newCounters()): InstanceRecord {
-  return {
-    id,
-    alias: '',
-    type,
-    status: 'stopped',
-    url,
-    config,
-    restart: true,
-    meta: { peer: { sid: '', type: '', alias: '' }, tags: {} },
-    mode: 0,
-    ping: 0,
-    pool: 0,
-    tcps: 0,
-    udps: 0,
-    counters,
-    error: '',
-    history: new TrafficHistory(),
-  };
-}
-
-/** The public view, fields in NodePass's order. */
-export function instanceView(r: InstanceRecord): Instance {
-  const v: Instance = {
-    id: r.id,
-    alias: r.alias,
-    type: r.type,
-    status: r.status,
-    url: r.url,
-    config: r.config,
-    restart: r.restart,
-    meta: { peer: { sid: r.meta.peer.sid, type: r.meta.peer.type, alias: r.meta.peer.alias }, tags: sortedTags(r.meta.tags) },
-    mode: r.mode,
-    ping: r.ping,
-    pool: r.pool,
-    tcps: r.tcps,
-    udps: r.udps,
-    tcprx: r.counters.value.tcprx,
-    tcptx: r.counters.value.tcptx,
-    udprx: r.counters.value.udprx,
-    udptx: r.counters.value.udptx,
-  };
-  if (r.status === 'error' && r.error !== '') v.error = r.error;
-  return v;
 }
 
 export class MasterService implements NodePassApi {

@@ -12,8 +12,8 @@ import { z } from 'zod';
 import { TRAFFIC_KEYS, type Traffic } from './counters';
 import type { HistoryData } from './history';
 
-export const STATE_FORMAT = 'nodepass-desktop-master';
-export const HISTORY_FORMAT = 'nodepass-desktop-traffic';
+const STATE_FORMAT = 'nodepass-desktop-master';
+const HISTORY_FORMAT = 'nodepass-desktop-traffic';
 
 const TrafficSchema = z.object(Object.fromEntries(TRAFFIC_KEYS.map((k) => [k, z.number().int().min(0).default(0)])) as Record<keyof Traffic, z.ZodDefault<z.ZodNumber>>);
 

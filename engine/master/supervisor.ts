@@ -82,7 +82,7 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 const LINE = /^\S+ \S+\s+(DEBUG|INFO|WARN|ERROR|EVENT)\s+(.*)$/;
 
 /** `(level, message)` of a NodePass log line, or null for other output. */
-export function splitLogLine(line: string): { level: string; message: string } | null {
+function splitLogLine(line: string): { level: string; message: string } | null {
   const m = LINE.exec(line.replace(ANSI, ''));
   return m ? { level: m[1], message: m[2] } : null;
 }

@@ -46,7 +46,7 @@ function cpuTimes(stat: string): { idle: number; total: number } | null {
   return { idle, total };
 }
 
-export function parseMeminfo(s: string): Pick<SysInfo, 'mem_total' | 'mem_used' | 'swap_total' | 'swap_used'> {
+function parseMeminfo(s: string): Pick<SysInfo, 'mem_total' | 'mem_used' | 'swap_total' | 'swap_used'> {
   const kb = (name: string) => {
     const m = new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(s);
     return m ? Number(m[1]) * 1024 : 0;
@@ -63,7 +63,7 @@ export function parseMeminfo(s: string): Pick<SysInfo, 'mem_total' | 'mem_used' 
 
 const SKIP_NET = ['lo', 'veth', 'docker', 'podman', 'br-', 'virbr'];
 
-export function parseNetDev(s: string): { netrx: number; nettx: number } {
+function parseNetDev(s: string): { netrx: number; nettx: number } {
   let netrx = 0;
   let nettx = 0;
   for (const line of s.split('\n').slice(2)) {
@@ -80,7 +80,7 @@ export function parseNetDev(s: string): { netrx: number; nettx: number } {
   return { netrx, nettx };
 }
 
-export function parseDiskstats(s: string): { diskr: number; diskw: number } {
+function parseDiskstats(s: string): { diskr: number; diskw: number } {
   let diskr = 0;
   let diskw = 0;
   for (const line of s.split('\n')) {

@@ -1,34 +1,12 @@
 // The desktop API over HTTP, for the page in a browser (headless mode serves `/desktop/…` on the
-// same origin; see electron/desktop-http.ts). Remote masters are reached through `/fleet/<id>`.
+// same origin; see desktop/routes.ts). Remote masters are reached through `/fleet/<id>`.
 
-import type { ApiResult } from '../../engine/api/contract';
 import type { DesktopApi } from '../../engine/api/desktop';
+import { callJson } from '../../engine/api/request';
 
 export function desktopOverHttp(apiKey: string): DesktopApi {
-  async function call<T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
-    try {
-      const r = await fetch(path, {
-        method,
-        credentials: 'same-origin',
-        cache: 'no-store',
-        headers: { 'X-API-Key': apiKey, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await r.text();
-      if (!r.ok) {
-        let error = text || `HTTP ${r.status}`;
-        try {
-          error = (JSON.parse(text) as { error?: string }).error ?? error;
-        } catch {
-          // plain text
-        }
-        return { ok: false, status: r.status, error };
-      }
-      return { ok: true, value: (text ? JSON.parse(text) : null) as T };
-    } catch (e) {
-      return { ok: false, status: 0, error: (e as Error).message };
-    }
-  }
+  const call = <T>(method: string, path: string, body?: unknown) =>
+    callJson<T>(fetch, path, { method, headers: { 'X-API-Key': apiKey }, body, credentials: 'same-origin', cache: 'no-store' });
   return {
     listMasters: () => call('GET', '/desktop/masters'),
     addMaster: (req) => call('POST', '/desktop/masters', req),

@@ -2,7 +2,7 @@
 // bridge already speaks the contract with the master's ID in front.
 
 import type { NodePassApi } from '../../engine/api/contract';
-import type { NodePassBridge } from '../../engine/api/ipc';
+import type { NodePassBridge } from '../../engine/api/bridge';
 
 export function apiFromBridge(b: NodePassBridge, master: string): NodePassApi {
   return {

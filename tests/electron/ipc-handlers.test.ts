@@ -10,9 +10,9 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DESKTOP_METHODS, type MasterEntry } from '../../engine/api/desktop';
-import { API_METHODS, CHANNELS, channelOf, desktopChannelOf, type MasterEvent, type MasterState } from '../../engine/api/ipc';
+import { API_METHODS, CHANNELS, channelOf, desktopChannelOf, type MasterEvent, type MasterState } from '../../engine/api/bridge';
 import type { Instance } from '../../engine/api/types';
-import { DesktopService } from '../../electron/desktop-service';
+import { DesktopService } from '../../desktop/service';
 import { registerApiHandlers, type RegisteredHandlers } from '../../electron/ipc-handlers';
 import { APP_ENTRY, isTrustedSender } from '../../electron/security';
 import { freePort, eventually } from '../helpers/net';
@@ -150,18 +150,30 @@ describe('IPC handlers (real master)', () => {
     assert.equal(must(await master.api.listInstances()).length, before);
   });
 
-  it('answers malformed arguments with 400 naming the method', async () => {
+  it('answers malformed arguments with 400 naming the method and the argument, before any master sees them', async () => {
     const win = new FakeSender();
-    assert.deepEqual(await call('getInstance', win, 42), { ok: false, status: 400, error: 'getInstance: expected an instance id' });
-    assert.deepEqual(await ipc.invoke(channelOf('listInstances'), APP_ENTRY, win), { ok: false, status: 400, error: 'listInstances: expected a master id first' });
-    assert.deepEqual(await desk('notify', win, { title: 1 }), { ok: false, status: 400, error: 'notify: expected { title, body }' });
-    assert.deepEqual(await call('createInstance', win, 'server://x'), { ok: false, status: 400, error: 'createInstance: expected { url, alias? }' });
-    assert.deepEqual(await call('updateInstance', win, 'abc', null), { ok: false, status: 400, error: 'updateInstance: expected an instance id and an update' });
-    assert.deepEqual(await call('trafficHistory', win, 'abc', 'day'), {
-      ok: false,
-      status: 400,
-      error: "trafficHistory: expected an instance id and 'minute' or 'hour'",
-    });
+    const before = must(await master.api.listInstances());
+    const refused = async (p: Promise<unknown>, error: string) => assert.deepEqual(await p, { ok: false, status: 400, error });
+    await refused(call('getInstance', win, 42), 'getInstance: id: expected string, got number');
+    await refused(call('getInstance', win, ''), 'getInstance: id: expected an instance id');
+    await refused(ipc.invoke(channelOf('listInstances'), APP_ENTRY, win), 'listInstances: expected a master id first');
+    await refused(call('listInstances', win, 'extra'), 'listInstances: expected no arguments, got 1');
+    await refused(desk('notify', win, { title: 1 }), 'notify: notification.title: expected string, got number');
+    await refused(call('createInstance', win, 'server://x'), 'createInstance: request: expected object, got string');
+    await refused(call('updateInstance', win, 'abc', null), 'updateInstance: update: expected object, got null');
+    await refused(call('updateInstance', win, 'abc'), 'updateInstance: expected 2 (id, update), got 1');
+    // The body is checked with the master API's own schema (the same words as its HTTP 400s name the field).
+    await refused(call('updateInstance', win, 'abc', { restart: 'yes' }), 'updateInstance: update.restart: expected boolean, got string');
+    await refused(
+      call('updateInstance', win, 'abc', { action: 'pause' }),
+      'updateInstance: update.action: expected "start", "stop", "restart" or "reset", got "pause"',
+    );
+    await refused(call('createInstance', win, { url: 'client://127.0.0.1:1/127.0.0.1:2', alias: 'x'.repeat(257) }), 'createInstance: request.alias: Instance alias exceeds maximum length 256');
+    await refused(call('trafficHistory', win, 'abc', 'day'), 'trafficHistory: resolution: expected "minute" or "hour", got "day"');
+    await refused(desk('addMaster', win, { url: remote.base, key: '   ' }), 'addMaster: request.key: the master’s API key is required');
+    await refused(desk('setSettings', win, { apiAccess: { tls: 3 } }), 'setSettings: patch.apiAccess.tls: expected 0, 1 or 2, got 3');
+    assert.deepEqual(must(await master.api.listInstances()), before, 'nothing was created');
+    assert.equal(must(await desktop.listMasters()).length, 1, 'nothing was added');
   });
 
   it('pushes live events to a subscribed window and stops when the window is destroyed', async () => {
@@ -186,11 +198,22 @@ describe('IPC handlers (real master)', () => {
     // A reload subscribes again from the same window: still one subscription.
     ipc.send(CHANNELS.subscribe, APP_ENTRY, win, 'local');
     assert.equal(reg.subscriptions, 1);
+    // A second window stays subscribed: once it has the delete event, so would the first have.
+    const other = new FakeSender();
+    ipc.send(CHANNELS.subscribe, APP_ENTRY, other, 'local');
+    await eventually(async () => {
+      if (!(other.of(CHANNELS.state) as MasterState[]).some((s) => s.master === 'local' && s.connected)) throw new Error('not connected');
+    }, 10000);
     win.destroy();
-    assert.equal(reg.subscriptions, 0);
+    assert.equal(reg.subscriptions, 1);
     const count = win.sent.length;
     must(await master.api.deleteInstance(created.id));
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(win.sent.length, count);
+    await eventually(async () => {
+      const evs = (other.of(CHANNELS.event) as MasterEvent[]).map((x) => x.event);
+      if (!evs.some((e) => e.type === 'delete' && e.instance?.id === created.id)) throw new Error('no delete event yet');
+    }, 10000);
+    assert.equal(win.sent.length, count, 'a destroyed window gets nothing more');
+    other.destroy();
+    assert.equal(reg.subscriptions, 0);
   });
 });

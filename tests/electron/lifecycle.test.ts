@@ -1,4 +1,4 @@
-// App lifecycle with a real master started the way the app starts it (engine/master/launch.ts):
+// App lifecycle with a real master started the way the app starts it (desktop/launch.ts):
 // one running copy, and quitting stops the master and every instance before the app exits.
 
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { HttpApi } from '../../engine/api/http-client';
-import { launchMaster } from '../../engine/master/launch';
+import { launchMaster } from '../../desktop/launch';
 import { claimSingleInstance, gracefulQuit } from '../../electron/lifecycle';
 import { appPaths } from '../../electron/paths';
 import { echoServer, eventually, freePort, randomData, roundTrip, sha256 } from '../helpers/net';

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import AjvModule from 'ajv';
 import { ICNS_TYPES, pngSize, readIcns, readIco } from '../../scripts/icon-formats.mjs';
 import { trayIconName } from '../../electron/tray-model';
-import { appPaths, unpacked } from '../../electron/paths';
+import { unpacked } from '../../desktop/paths';
+import { appPaths } from '../../electron/paths';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);

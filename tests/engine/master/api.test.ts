@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { echoServer, eventually, freePort, randomData, roundTrip, sha256, type TestServer } from '../../helpers/net';
 import { EventLog, must, removeDir, startMaster, type MasterHandle } from '../../helpers/master';
-import { InstanceSchema, MasterInfoSchema, TrafficHistorySchema } from '../../../engine/master/schemas';
+import { InstanceSchema, MasterInfoSchema, TrafficHistorySchema } from '../../../engine/api/schemas';
 import type { Instance, InstanceEvent } from '../../../engine/api/types';
 
 let m: MasterHandle;

@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { UNTRUSTED_CERT, type MasterEntry } from '../../engine/api/desktop';
-import { DesktopService } from '../../electron/desktop-service';
-import { peerCertificate } from '../../electron/remote';
+import { DesktopService } from '../../desktop/service';
+import { peerCertificate } from '../../desktop/remote';
 import { eventually } from '../helpers/net';
 import { must, removeDir, startMaster, type MasterHandle } from '../helpers/master';
 

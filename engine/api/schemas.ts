@@ -1,17 +1,19 @@
-// One zod schema per request body and response shape (spec §9.5, §9.6). The handlers validate
-// with these and openapi.json is generated from them, so the document cannot drift from the code.
+// One zod schema per request and response shape of the master API (spec §9.5, §9.6). The types in
+// types.ts are derived from these; the master's handlers validate with them and generate
+// openapi.json from them, and the IPC bridge checks the renderer's arguments against them, so no
+// copy can drift. Platform-neutral (no node: imports): the renderer may bundle this module.
 //
 // Requests accept what NodePass's Go decoder accepts (unknown fields ignored, `null` = absent) but,
 // unlike NodePass, a wrong type is a 400 that names the field (§10.2 #10).
 
 import { z } from 'zod';
-import { API_KEY_ID } from '../api/types';
+import { API_KEY_ID } from './types';
 
 /** NodePass limits aliases, peer fields and tags to 256 bytes (Go `len`, i.e. UTF-8 bytes). */
-export const MAX_VALUE_LEN = 256;
+const MAX_VALUE_LEN = 256;
 
 const encoder = new TextEncoder();
-export function byteLength(s: string): number {
+function byteLength(s: string): number {
   return encoder.encode(s).length;
 }
 
@@ -114,10 +116,12 @@ export const TrafficPointSchema = z.object({
   udptx: z.number().int(),
 });
 
+export const ResolutionSchema = z.enum(['minute', 'hour']);
+
 export const TrafficHistorySchema = z
   .object({
     id: z.string(),
-    resolution: z.enum(['minute', 'hour']),
+    resolution: ResolutionSchema,
     points: z.array(TrafficPointSchema).meta({ description: 'Bytes moved per bucket, oldest first; buckets without traffic are left out' }),
   })
   .meta({ description: 'Extension: per-minute totals for 24 h or per-hour totals for 30 days' });
@@ -129,7 +133,7 @@ export const CreateInstanceRequestSchema = z.object({
   url: z.string().meta({ description: 'server://… or client://… URL' }),
 });
 
-export const ACTIONS = ['start', 'stop', 'restart', 'reset'] as const;
+const ACTIONS = ['start', 'stop', 'restart', 'reset'] as const;
 
 export const PeerRequestSchema = z.object({
   sid: limited(`Meta peer.sid exceeds maximum length ${MAX_VALUE_LEN}`).nullish(),
@@ -169,35 +173,19 @@ export const PutInstanceRequestSchema = z.object({
   url: z.string().meta({ description: 'server://… or client://… URL' }),
 });
 
+export const MasterAliasSchema = limited(`Master alias exceeds maximum length ${MAX_VALUE_LEN}`);
+
 export const UpdateMasterAliasRequestSchema = z.object({
-  alias: limited(`Master alias exceeds maximum length ${MAX_VALUE_LEN}`).nullish(),
+  alias: MasterAliasSchema.nullish(),
 });
 
-export type CreateBody = z.infer<typeof CreateInstanceRequestSchema>;
-export type UpdateBody = z.infer<typeof UpdateInstanceRequestSchema>;
-export type PutBody = z.infer<typeof PutInstanceRequestSchema>;
-export type AliasBody = z.infer<typeof UpdateMasterAliasRequestSchema>;
+// ---- what a bad body is told ----
 
-/** The components of openapi.json, by name. */
-export const NAMED_SCHEMAS: Record<string, z.ZodType> = {
-  Instance: InstanceSchema,
-  Meta: MetaSchema,
-  Peer: PeerSchema,
-  InstanceEvent: InstanceEventSchema,
-  MasterInfo: MasterInfoSchema,
-  TCPingResult: TCPingResultSchema,
-  TrafficHistory: TrafficHistorySchema,
-  TrafficPoint: TrafficPointSchema,
-  Error: ErrorSchema,
-  CreateInstanceRequest: CreateInstanceRequestSchema,
-  UpdateInstanceRequest: UpdateInstanceRequestSchema,
-  PeerRequest: PeerRequestSchema,
-  PutInstanceRequest: PutInstanceRequestSchema,
-  UpdateMasterAliasRequest: UpdateMasterAliasRequestSchema,
-};
-
-/** One line naming the first problem, e.g. `Invalid request body: restart: expected boolean, got string`. */
-export function issueMessage(error: z.ZodError): string {
+/**
+ * The master's words for the first problem, as NodePass-compatible clients read them:
+ * `Invalid request body: restart: expected boolean, got string`, or a rule's own message.
+ */
+function issueMessage(error: z.ZodError): string {
   const iss = error.issues[0];
   const where = iss.path.length > 0 ? iss.path.map(String).join('.') : 'body';
   if (iss.code === 'invalid_type') {
@@ -219,4 +207,33 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): Parsed<T> {
   }
   const r = schema.safeParse(body, { reportInput: true });
   return r.success ? { ok: true, value: r.data } : { ok: false, error: issueMessage(r.error) };
+}
+
+function listOf(values: readonly unknown[]): string {
+  const shown = values.map((v) => JSON.stringify(v));
+  return shown.length > 1 ? `${shown.slice(0, -1).join(', ')} or ${shown[shown.length - 1]}` : (shown[0] ?? 'nothing');
+}
+
+/**
+ * The first problem as `where: what` — `url: expected string, got number`,
+ * `update.action: expected "start", "stop", "restart" or "reset", got "pause"` — for the desktop's
+ * own API and the IPC bridge. `where` starts with `prefix` (e.g. the argument's name).
+ */
+function describeIssue(error: z.ZodError, prefix: readonly PropertyKey[] = []): string {
+  const iss = error.issues[0];
+  const where = [...prefix, ...iss.path].map(String).join('.');
+  const input = (iss as { input?: unknown }).input;
+  const got = input === undefined ? 'nothing' : iss.code === 'invalid_value' ? JSON.stringify(input) : typeName(input);
+  let what: string;
+  if (iss.code === 'invalid_type') what = `expected ${iss.expected}, got ${got}`;
+  else if (iss.code === 'invalid_value') what = `expected ${listOf(iss.values)}, got ${got}`;
+  else if (iss.code === 'invalid_key') what = iss.issues[0]?.message ?? iss.message;
+  else what = iss.message;
+  return where ? `${where}: ${what}` : what;
+}
+
+/** Validates any value (an argument, a body already known to be JSON); the message names the field. */
+export function parseValue<T>(schema: z.ZodType<T>, value: unknown, prefix: readonly PropertyKey[] = []): Parsed<T> {
+  const r = schema.safeParse(value, { reportInput: true });
+  return r.success ? { ok: true, value: r.data } : { ok: false, error: describeIssue(r.error, prefix) };
 }

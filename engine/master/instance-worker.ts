@@ -3,11 +3,12 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { createInstance } from '../instance/index';
-import type { WorkerData, WorkerMessage } from './runner-worker';
+import type { RunnerControl, RunnerMessage } from '../instance/runner-channel';
+import type { WorkerData } from './runner-worker';
 
 const port = parentPort!;
 const data = workerData as WorkerData;
-const post = (m: WorkerMessage) => port.postMessage(m);
+const post = (m: RunnerMessage) => port.postMessage(m);
 
 async function main(): Promise<void> {
   const created = createInstance(data.url, { statsIntervalMs: data.statsIntervalMs, env: process.env });
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   instance.on('state', (e) => post({ type: 'state', state: e.state, message: e.message }));
 
   let stopping = false;
-  port.on('message', (m: { type: string; kind?: string }) => {
+  port.on('message', (m: RunnerControl) => {
     if (m.type === 'stop' && !stopping) {
       stopping = true;
       void instance.stop().finally(() => {

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { MasterEntry } from '../../engine/api/desktop';
 import { HttpApi } from '../../engine/api/http-client';
-import { desktopRoutes } from '../../electron/desktop-http';
-import { DesktopService } from '../../electron/desktop-service';
+import { desktopRoutes } from '../../desktop/routes';
+import { DesktopService } from '../../desktop/service';
 import { eventually } from '../helpers/net';
 import { must, removeDir, startMaster, type MasterHandle } from '../helpers/master';
 
@@ -89,6 +89,26 @@ describe('headless desktop routes', () => {
     const ok = await call('PATCH', '/desktop/settings', { locale: 'zh' });
     assert.equal((ok.json as { locale: string }).locale, 'zh');
     assert.equal((await call('POST', '/desktop/notify', { title: 'x', body: 'y' })).status, 501);
-    assert.equal((await call('POST', '/desktop/masters', '[1]')).status, 400);
+  });
+
+  it('checks bodies against the desktop API’s schemas and names the field; a bad path is a 400, not a crash', async () => {
+    const cases: [string, string, unknown, number, string][] = [
+      ['POST', '/desktop/masters', [1], 400, 'expected object, got array'],
+      ['POST', '/desktop/masters', { url: 7, key: 'k' }, 400, 'url: expected string, got number'],
+      ['POST', '/desktop/masters', { url: remote.base, key: ' ' }, 400, 'key: the master’s API key is required'],
+      ['POST', '/desktop/masters', { url: remote.base, key: 'k', name: 'n'.repeat(257) }, 400, 'name: at most 256 characters'],
+      ['PATCH', '/desktop/settings', { apiAccess: { port: 70000 } }, 400, 'apiAccess.port: expected a port number 0-65535'],
+      ['PATCH', '/desktop/settings', { autostart: 'yes' }, 400, 'autostart: expected boolean, got string'],
+      ['PATCH', '/desktop/masters/nope', { name: 'x' }, 404, 'no master "nope"'],
+      ['PATCH', '/desktop/masters/%E0%A4%A', { name: 'x' }, 400, 'master id: bad percent-encoding'],
+      ['GET', '/fleet/%E0%A4%A/info', undefined, 400, 'master id: bad percent-encoding'],
+    ];
+    for (const [method, p, body, status, error] of cases) {
+      const r = await call(method, p, body);
+      assert.deepEqual([r.status, r.json], [status, { error }], `${method} ${p} ${JSON.stringify(body)}`);
+    }
+    const big = await fetch(`${origin}/desktop/settings`, { method: 'PATCH', headers: { 'X-API-Key': local.key }, body: JSON.stringify({ locale: 'x'.repeat(70_000) }) });
+    assert.equal(big.status, 413);
+    assert.deepEqual((await call('GET', '/desktop/masters')).status, 200, 'the server is still up');
   });
 });

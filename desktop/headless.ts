@@ -5,12 +5,13 @@
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { MasterProcess } from '../engine/master/launch';
+import type { MasterProcess } from './launch';
 import { defaultDataDir } from '../engine/master/paths';
-import { createWebUi } from '../engine/master/webui';
-import { DESKTOP_FILE, DesktopService, readStored } from './desktop-service';
-import { desktopRoutes } from './desktop-http';
-import { appPaths } from './paths';
+import { createWebUi } from './webui';
+import { DESKTOP_FILE, readFleetFile } from './fleet-file';
+import { DesktopService } from './service';
+import { desktopRoutes } from './routes';
+import { hostPaths } from './paths';
 import { launchLocalMaster, masterListen } from './local-master';
 import { agentFor } from './remote';
 
@@ -109,10 +110,10 @@ export interface Headless {
 }
 
 export async function startHeadless(o: HeadlessOptions, distDir: string, log: (line: string) => void, argv: string[] = []): Promise<Headless> {
-  const paths = appPaths(distDir);
+  const paths = hostPaths(distDir);
   const dataDir = o.dataDir || defaultDataDir();
   const file = path.join(dataDir, DESKTOP_FILE);
-  const access = readStored(file).apiAccess;
+  const access = readFleetFile(file).apiAccess;
   const listen = masterListen(o, access, argv);
   const { master, fingerprint } = await launchLocalMaster(
     paths.cli,
@@ -202,7 +203,7 @@ export async function main(argv: string[], distDir: string): Promise<void> {
   });
 }
 
-// Run when executed directly (dist/electron/headless.mjs), not when imported by tests.
+// Run when executed directly (dist/desktop/headless.mjs), not when imported by tests.
 const self = fileURLToPath(import.meta.url);
 if (process.argv[1] && path.resolve(process.argv[1]) === self) {
   void main(process.argv.slice(2), path.resolve(path.dirname(self), '..'));

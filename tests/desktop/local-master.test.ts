@@ -9,9 +9,9 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_API_ACCESS } from '../../engine/api/desktop';
 import { HttpApi } from '../../engine/api/http-client';
-import { launchLocalMaster, masterListen } from '../../electron/local-master';
-import { appPaths } from '../../electron/paths';
-import { remoteFetch } from '../../electron/remote';
+import { launchLocalMaster, masterListen } from '../../desktop/local-master';
+import { hostPaths } from '../../desktop/paths';
+import { remoteFetch } from '../../desktop/remote';
 import { removeDir } from '../helpers/master';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,7 +28,7 @@ describe('local master', () => {
   it('a tls=1 master is reached over https pinned to its own certificate', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'npd-local-'));
     const { master, fingerprint } = await launchLocalMaster(
-      appPaths(path.join(ROOT, 'dist')).cli,
+      hostPaths(path.join(ROOT, 'dist')).cli,
       process.execPath,
       { NP_MASTER_STATE: path.join(dir, 'master.json') },
       { host: '127.0.0.1', port: 0, tls: 1, crt: '', key: '' },

@@ -1,48 +1,22 @@
-// The desktop API's implementation (pure Node; the Electron main process serves it over IPC,
-// headless mode over HTTP): the fleet of masters with their keys, persisted in `desktop.json` next
-// to the master's state (mode 0600: it holds API keys), one NodePassApi per master, and the
-// settings that live outside the page.
+// The desktop API's implementation (the Electron main process serves it over IPC, headless mode
+// over HTTP): the fleet of masters with their keys (kept in desktop.json, fleet-file.ts), one
+// NodePassApi per master, and the settings that live outside the page. Every request is checked
+// against the desktop API's schemas first, whoever sends it, and fully before anything changes.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { ApiResult, NodePassApi } from '../engine/api/contract';
-import {
-  checkApiAccess,
-  DEFAULT_API_ACCESS,
-  LOCAL_MASTER,
-  UNTRUSTED_CERT,
-  type AddMasterRequest,
-  type ApiAccess,
-  type AppSettings,
-  type DesktopApi,
-  type DesktopNotification,
-  type MasterEntry,
-  type SettingsPatch,
-  type UpdateMasterRequest,
-} from '../engine/api/desktop';
+import { checkApiAccess, LOCAL_MASTER, UNTRUSTED_CERT, type ApiAccess, type AppSettings, type DesktopApi, type DesktopNotification, type MasterEntry } from '../engine/api/desktop';
+import { AddMasterRequestSchema, DesktopNotificationSchema, SettingsPatchSchema, UpdateMasterRequestSchema } from '../engine/api/desktop-schemas';
 import { HttpApi } from '../engine/api/http-client';
 import { normaliseApiBase } from '../engine/api/np-link';
+import { fetchText } from '../engine/api/request';
+import { parseValue } from '../engine/api/schemas';
 import type { MasterInfo } from '../engine/api/types';
+import { readFleetFile, writeFleetFile, type FleetFile, type StoredMaster } from './fleet-file';
 import { isCertificateError, peerCertificate, remoteFetch, sameFingerprint } from './remote';
 
-export const DESKTOP_FILE = 'desktop.json';
-
-interface StoredMaster {
-  id: string;
-  name: string;
-  url: string;
-  key: string;
-  fingerprint: string;
-}
-
-interface Stored {
-  format: 'nodepass-desktop-fleet';
-  version: 1;
-  masters: StoredMaster[];
-  apiAccess: ApiAccess;
-  locale: string;
-}
+/** How long a master has to answer when it is added or changed, and per request afterwards. */
+const TIMEOUT_MS = 10_000;
 
 export interface DesktopServiceOptions {
   /** Where the fleet and settings are kept (`<data dir>/desktop.json`). */
@@ -63,51 +37,18 @@ export interface DesktopServiceOptions {
 
 const fail = <T>(status: number, error: string): ApiResult<T> => ({ ok: false, status, error });
 
-export function readStored(file: string): Stored {
-  const empty: Stored = { format: 'nodepass-desktop-fleet', version: 1, masters: [], apiAccess: { ...DEFAULT_API_ACCESS }, locale: '' };
-  let raw: string;
-  try {
-    raw = readFileSync(file, 'utf8');
-  } catch {
-    return empty;
-  }
-  const j = JSON.parse(raw) as Partial<Stored>;
-  if (j.format !== 'nodepass-desktop-fleet') throw new Error(`${file}: not a NodePass Desktop fleet file`);
-  const masters = (Array.isArray(j.masters) ? j.masters : []).filter(
-    (m): m is StoredMaster => !!m && typeof m.id === 'string' && typeof m.url === 'string' && typeof m.key === 'string',
-  );
-  const apiAccess = { ...DEFAULT_API_ACCESS, ...(j.apiAccess ?? {}) };
-  return {
-    ...empty,
-    masters: masters.map((m) => ({ id: m.id, name: String(m.name ?? ''), url: m.url, key: m.key, fingerprint: String(m.fingerprint ?? '') })),
-    apiAccess: checkApiAccess(apiAccess) === null ? apiAccess : { ...DEFAULT_API_ACCESS },
-    locale: typeof j.locale === 'string' ? j.locale : '',
-  };
-}
-
 export class DesktopService implements DesktopApi {
-  private state: Stored;
+  private state: FleetFile;
   private readonly apis = new Map<string, HttpApi>();
   private localApi: HttpApi | null = null;
   private localKeyOf = '';
 
   constructor(private readonly o: DesktopServiceOptions) {
-    this.state = readStored(o.file);
-  }
-
-  get locale(): string {
-    return this.state.locale;
-  }
-
-  get apiAccess(): ApiAccess {
-    return this.state.apiAccess;
+    this.state = readFleetFile(o.file);
   }
 
   private save(): void {
-    mkdirSync(path.dirname(this.o.file), { recursive: true });
-    const tmp = `${this.o.file}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(this.state, null, 2) + '\n', { mode: 0o600 });
-    renameSync(tmp, this.o.file);
+    writeFleetFile(this.o.file, this.state);
   }
 
   private entry(m: StoredMaster): MasterEntry {
@@ -142,84 +83,81 @@ export class DesktopService implements DesktopApi {
     if (!m) return null;
     let a = this.apis.get(id);
     if (!a) {
-      a = new HttpApi({ baseUrl: m.url, apiKey: m.key, fetch: remoteFetch(m.fingerprint), timeoutMs: this.o.timeoutMs ?? 10_000 });
+      a = new HttpApi({ baseUrl: m.url, apiKey: m.key, fetch: remoteFetch(m.fingerprint), timeoutMs: this.timeoutMs });
       this.apis.set(id, a);
     }
     return a;
   }
 
+  private get timeoutMs(): number {
+    return this.o.timeoutMs ?? TIMEOUT_MS;
+  }
+
   /** Asks the master who it is with this key; explains what is wrong when it cannot. */
   private async probe(url: string, key: string, fingerprint: string): Promise<ApiResult<MasterInfo>> {
-    const f = remoteFetch(fingerprint);
-    const ctl = new AbortController();
-    const timer = setTimeout(() => ctl.abort(), this.o.timeoutMs ?? 10_000);
-    try {
-      const r = await f(`${url}/info`, { headers: { 'X-API-Key': key }, signal: ctl.signal });
-      const text = await r.text();
-      if (r.status === 401) return fail(401, `${url}: the master refused the API key`);
-      if (!r.ok) return fail(r.status, `${url}: no NodePass master API here (HTTP ${r.status})`);
-      let info: MasterInfo;
-      try {
-        info = JSON.parse(text) as MasterInfo;
-      } catch {
-        return fail(502, `${url}: the answer is not a NodePass master's (not JSON)`);
-      }
-      if (typeof info?.ver !== 'string') return fail(502, `${url}: the answer is not a NodePass master's (no version)`);
-      return { ok: true, value: info };
-    } catch (e) {
-      if (isCertificateError(e)) {
+    const r = await fetchText(remoteFetch(fingerprint), `${url}/info`, { method: 'GET', headers: { 'X-API-Key': key }, timeoutMs: this.timeoutMs });
+    if (!r.ok) {
+      if (isCertificateError(r.error)) {
         try {
           const c = await peerCertificate(new URL(url));
           return fail(UNTRUSTED_CERT, `${url}: the certificate is not signed by a trusted authority (SHA-256 ${c.fingerprint256}); trust it only if it is the master's`);
-        } catch (e2) {
-          return fail(502, `${url}: ${(e2 as Error).message}`);
+        } catch (e) {
+          return fail(502, `${url}: ${(e as Error).message}`);
         }
       }
-      const err = e as Error & { code?: string };
-      if (err.name === 'AbortError') return fail(504, `${url}: no answer within ${(this.o.timeoutMs ?? 10_000) / 1000} s`);
+      if (r.timedOut) return fail(504, `${url}: no answer within ${this.timeoutMs / 1000} s`);
+      const err = r.error as Error & { code?: string };
       return fail(502, `${url}: ${err.code ? `${err.code} ` : ''}${err.message}`.trim());
-    } finally {
-      clearTimeout(timer);
     }
+    if (r.response.status === 401) return fail(401, `${url}: the master refused the API key`);
+    if (!r.response.ok) return fail(r.response.status, `${url}: no NodePass master API here (HTTP ${r.response.status})`);
+    let info: MasterInfo;
+    try {
+      info = JSON.parse(r.text) as MasterInfo;
+    } catch {
+      return fail(502, `${url}: the answer is not a NodePass master's (not JSON)`);
+    }
+    if (typeof info?.ver !== 'string') return fail(502, `${url}: the answer is not a NodePass master's (no version)`);
+    return { ok: true, value: info };
   }
 
   async listMasters(): Promise<ApiResult<MasterEntry[]>> {
     return { ok: true, value: [this.localEntry(), ...this.state.masters.map((m) => this.entry(m))] };
   }
 
-  async addMaster(req: AddMasterRequest): Promise<ApiResult<MasterEntry>> {
-    const base = normaliseApiBase(req.url ?? '');
+  async addMaster(request: unknown): Promise<ApiResult<MasterEntry>> {
+    const p = parseValue(AddMasterRequestSchema, request);
+    if (!p.ok) return fail(400, p.error);
+    const req = p.value;
+    const base = normaliseApiBase(req.url);
     if (!base.ok) return fail(400, `url: ${base.error}`);
-    const key = (req.key ?? '').trim();
-    if (!key) return fail(400, 'key: the master’s API key is required');
-    if ((req.name ?? '').length > 256) return fail(400, 'name: at most 256 characters');
     const twin = this.state.masters.find((m) => m.url === base.value);
     if (twin || base.value === this.o.local().url) return fail(409, `url: ${base.value} is already in the fleet${twin?.name ? ` as "${twin.name}"` : ''}`);
-    const fingerprint = (req.fingerprint ?? '').trim();
-    const info = await this.probe(base.value, key, fingerprint);
+    const fingerprint = req.fingerprint ?? '';
+    const info = await this.probe(base.value, req.key, fingerprint);
     if (!info.ok) return info;
-    const m: StoredMaster = { id: randomBytes(4).toString('hex'), name: (req.name ?? '').trim(), url: base.value, key, fingerprint };
+    const m: StoredMaster = { id: randomBytes(4).toString('hex'), name: (req.name ?? '').trim(), url: base.value, key: req.key, fingerprint };
     this.state.masters.push(m);
     this.save();
     return { ok: true, value: this.entry(m) };
   }
 
-  async updateMaster(id: string, req: UpdateMasterRequest): Promise<ApiResult<MasterEntry>> {
+  async updateMaster(id: string, update: unknown): Promise<ApiResult<MasterEntry>> {
     if (id === LOCAL_MASTER) return fail(403, 'the local master is managed by the app');
     const m = this.state.masters.find((x) => x.id === id);
     if (!m) return fail(404, `no master "${id}"`);
+    const p = parseValue(UpdateMasterRequestSchema, update);
+    if (!p.ok) return fail(400, p.error);
+    const req = p.value;
     const next = { ...m };
-    if (req.name !== undefined) {
-      if (req.name.length > 256) return fail(400, 'name: at most 256 characters');
-      next.name = req.name.trim();
-    }
+    if (req.name !== undefined) next.name = req.name.trim();
     if (req.url !== undefined) {
       const base = normaliseApiBase(req.url);
       if (!base.ok) return fail(400, `url: ${base.error}`);
       next.url = base.value;
     }
-    if (req.key !== undefined) next.key = req.key.trim();
-    if (req.fingerprint !== undefined) next.fingerprint = req.fingerprint.trim();
+    if (req.key !== undefined) next.key = req.key;
+    if (req.fingerprint !== undefined) next.fingerprint = req.fingerprint;
     const reach = next.url !== m.url || next.key !== m.key || !sameFingerprint(next.fingerprint, m.fingerprint);
     if (reach) {
       const info = await this.probe(next.url, next.key, next.fingerprint);
@@ -256,18 +194,17 @@ export class DesktopService implements DesktopApi {
     return { ok: true, value: this.settings() };
   }
 
-  async setSettings(patch: SettingsPatch): Promise<ApiResult<AppSettings>> {
-    if (patch.autostart !== undefined) {
-      if (typeof patch.autostart !== 'boolean') return fail(400, 'autostart: expected true or false');
-      if (!this.o.autostart) return fail(501, 'autostart: only the desktop app can start at login');
-    }
+  async setSettings(request: unknown): Promise<ApiResult<AppSettings>> {
+    const p = parseValue(SettingsPatchSchema, request);
+    if (!p.ok) return fail(400, p.error);
+    const patch = p.value;
+    if (patch.autostart !== undefined && !this.o.autostart) return fail(501, 'autostart: only the desktop app can start at login');
     let access = this.state.apiAccess;
     if (patch.apiAccess !== undefined) {
       access = { ...access, ...patch.apiAccess };
       const bad = checkApiAccess(access);
       if (bad) return fail(400, bad);
     }
-    if (patch.locale !== undefined && (typeof patch.locale !== 'string' || patch.locale.length > 16)) return fail(400, 'locale: expected a language tag');
     // Everything checked: now apply.
     if (patch.autostart !== undefined) this.o.autostart!.set(patch.autostart);
     this.state.apiAccess = access;
@@ -279,8 +216,11 @@ export class DesktopService implements DesktopApi {
     return { ok: true, value: this.settings() };
   }
 
-  async notify(n: DesktopNotification): Promise<ApiResult<null>> {
+  async notify(notification: unknown): Promise<ApiResult<null>> {
     if (!this.o.notify) return fail(501, 'notify: no OS notifications here; the page uses the browser’s');
+    const p = parseValue(DesktopNotificationSchema, notification);
+    if (!p.ok) return fail(400, p.error);
+    const n = p.value;
     this.o.notify({ title: n.title.slice(0, 200), body: n.body.slice(0, 1000) });
     return { ok: true, value: null };
   }

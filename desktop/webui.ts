@@ -1,38 +1,26 @@
 // Headless mode's web front: serves the renderer bundle, trades a one-time login token (printed
 // on the console, Jupyter style) for the master's API key plus an HttpOnly session cookie, and
 // passes API calls through to the master on the same origin. A plain request handler, so it can
-// run on its own server (electron/headless.ts) or be mounted next to the master's routes.
+// run on its own server (desktop/headless.ts) or be mounted next to the master's routes.
 //
 // Security: tokens are single-use; the session cookie is HttpOnly + SameSite=Strict; the Host
 // header must name this server when it listens on loopback (no DNS rebinding); every page carries
 // a strict CSP; repeated failed logins are slowed down.
 
 import { randomBytes } from 'node:crypto';
-import { sameSecret } from './auth';
 import { createReadStream, statSync } from 'node:fs';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
+import type { Agent, IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-
-export const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
-  "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+import { readJson } from '../engine/http/body';
+import { sameSecret } from '../engine/master/auth';
+import { BUNDLE_HEADERS, contentTypeOf, fileInBundle } from './bundle';
+import { proxyRequest } from './proxy';
+import { sendJson as json } from './reply';
 
 const COOKIE = 'npd_session';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
+/** A sign-in body is a token or a key: a few hundred bytes at most. */
+const LOGIN_BODY_LIMIT = 4096;
 
 export interface WebUiOptions {
   /** The built renderer (dist/renderer). */
@@ -54,7 +42,7 @@ export interface WebUiOptions {
   onTokenUsed?: (next: string) => void;
   sessionTtlMs?: number;
   /** How to reach an https master (e.g. an agent pinned to its self-signed certificate). */
-  masterAgent?: http.Agent;
+  masterAgent?: Agent;
   /** More routes on this origin (after the Host check); returns true when it answered. */
   routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
@@ -66,35 +54,12 @@ export interface WebUi {
   readonly sessions: number;
 }
 
-
-function json(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
-  const text = body === null ? '' : JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-    ...extra,
-  });
-  res.end(text);
-}
-
 function cookieOf(req: IncomingMessage, name: string): string {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return '';
-}
-
-async function readBody(req: IncomingMessage, limit = 4096): Promise<string | null> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > limit) return null;
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function createWebUi(o: WebUiOptions): WebUi {
@@ -105,7 +70,7 @@ export function createWebUi(o: WebUiOptions): WebUi {
   const apiPrefix = '/' + o.apiBase.split('/').filter(Boolean)[0] + '/';
   const base = o.apiBase.replace(/\/+$/, '');
   const allowed = new Set(o.allowedHosts.map((h) => h.toLowerCase()));
-  const master = new URL(o.masterOrigin);
+  const masterOrigin = new URL(o.masterOrigin).origin;
   let failures: number[] = [];
 
   const newToken = () => {
@@ -136,13 +101,9 @@ export function createWebUi(o: WebUiOptions): WebUi {
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
       return json(res, 415, { error: 'Content-Type must be application/json' });
     }
-    const text = await readBody(req);
-    let body: { token?: unknown; key?: unknown } = {};
-    try {
-      body = text ? (JSON.parse(text) as typeof body) : {};
-    } catch {
-      return json(res, 400, { error: 'request body is not JSON' });
-    }
+    const read = await readJson(req, LOGIN_BODY_LIMIT);
+    if (!read.ok) return json(res, read.status, { error: read.error });
+    const body = (typeof read.value === 'object' && read.value !== null ? read.value : {}) as { token?: unknown; key?: unknown };
     let ok = false;
     if (typeof body.token === 'string' && tokens.has(body.token)) {
       tokens.delete(body.token);
@@ -162,50 +123,28 @@ export function createWebUi(o: WebUiOptions): WebUi {
   }
 
   function proxy(req: IncomingMessage, res: ServerResponse): void {
-    const headers = { ...req.headers };
-    delete headers.cookie;
-    delete headers.host;
-    const up = (master.protocol === 'https:' ? https : http).request(
-      { host: master.hostname, port: master.port, method: req.method, path: req.url, headers: { ...headers, host: master.host }, agent: o.masterAgent },
-      (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        res.flushHeaders();
-        r.pipe(res);
-      },
-    );
-    up.on('error', (e) => {
-      if (!res.headersSent) json(res, 502, { error: `master unreachable: ${e.message}` });
-      else res.destroy();
-    });
-    res.on('close', () => up.destroy());
-    req.pipe(up);
+    // Joined as text, so a path such as `//elsewhere/api/…` stays a path on the master.
+    proxyRequest(req, res, { url: new URL(masterOrigin + (req.url ?? '/')), agent: o.masterAgent });
   }
 
   function serveFile(req: IncomingMessage, res: ServerResponse, pathname: string): void {
-    let rel: string;
-    try {
-      rel = decodeURIComponent(pathname);
-    } catch {
-      return json(res, 400, { error: 'bad path' });
-    }
-    if (rel.includes('\0')) return json(res, 400, { error: 'bad path' });
-    let file = path.resolve(root, '.' + path.posix.normalize('/' + rel));
-    if (file !== root && !file.startsWith(root + path.sep)) return json(res, 403, { error: 'forbidden' });
+    const found = fileInBundle(root, pathname);
+    if (!found.ok) return json(res, found.status, { error: found.status === 400 ? 'bad path' : 'forbidden' });
+    let file = found.file;
     let st = statSync(file, { throwIfNoEntry: false });
     if (!st || st.isDirectory()) {
       // The app uses hash routes; any other page path gets the app itself.
-      if (path.extname(rel) !== '' && rel !== '/') return json(res, 404, { error: 'not found' });
+      if (path.extname(file) !== '' && file !== root) return json(res, 404, { error: 'not found' });
       file = path.join(root, 'index.html');
       st = statSync(file, { throwIfNoEntry: false });
       if (!st) return json(res, 503, { error: 'the renderer is not built (run npm run build)' });
     }
     const isIndex = file.endsWith('index.html');
     res.writeHead(200, {
-      'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      ...BUNDLE_HEADERS,
+      'Content-Type': contentTypeOf(file),
       'Content-Length': String(st.size),
       'Cache-Control': isIndex ? 'no-store' : 'public, max-age=31536000, immutable',
-      'Content-Security-Policy': CSP,
-      'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
       'X-Frame-Options': 'DENY',
       'Cross-Origin-Opener-Policy': 'same-origin',

@@ -6,13 +6,14 @@ import http from 'node:http';
 import path from 'node:path';
 import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { HttpApi } from '../../../engine/api/http-client';
-import type { InstanceEvent } from '../../../engine/api/types';
-import { createWebUi, CSP, type WebUi } from '../../../engine/master/webui';
-import { eventually, freePort } from '../../helpers/net';
-import { must, removeDir, startMaster, type MasterHandle } from '../../helpers/master';
+import { HttpApi } from '../../engine/api/http-client';
+import type { InstanceEvent } from '../../engine/api/types';
+import { PAGE_CSP } from '../../desktop/bundle';
+import { createWebUi, type WebUi } from '../../desktop/webui';
+import { eventually, freePort } from '../helpers/net';
+import { must, removeDir, startMaster, type MasterHandle } from '../helpers/master';
 
-const RENDERER = path.resolve(import.meta.dirname, '../../../dist/renderer');
+const RENDERER = path.resolve(import.meta.dirname, '../../dist/renderer');
 
 interface Res {
   status: number;
@@ -67,7 +68,7 @@ describe('web UI front (real master)', () => {
     const index = await request(port, 'GET', '/');
     assert.equal(index.status, 200);
     assert.match(index.body, /<div id="root"><\/div>/);
-    assert.equal(index.headers['content-security-policy'], CSP);
+    assert.equal(index.headers['content-security-policy'], PAGE_CSP);
     assert.equal(index.headers['x-content-type-options'], 'nosniff');
     assert.equal(index.headers['cache-control'], 'no-store');
     const js = readdirSync(path.join(RENDERER, 'assets')).find((f) => f.endsWith('.js'))!;
@@ -123,12 +124,24 @@ describe('web UI front (real master)', () => {
     assert.equal(JSON.parse(wrong.body).error, 'wrong API key');
     const form = await request(port, 'POST', '/auth/login', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'token=x' });
     assert.equal(form.status, 415);
+    const hugeBody = json({ key: 'k'.repeat(5000) });
+    const huge = await request(port, 'POST', '/auth/login', hugeBody);
+    assert.equal(huge.status, 413);
+    assert.equal(JSON.parse(huge.body).error, `Request body too large: ${hugeBody.body.length} bytes (limit 4096)`);
+    const broken = await request(port, 'POST', '/auth/login', { headers: { 'content-type': 'application/json' }, body: '{"key":' });
+    assert.equal(broken.status, 400);
+    assert.match(JSON.parse(broken.body).error, /^Invalid request body: malformed JSON/);
   });
 
   it('passes the master API through on the same origin, events included', async () => {
     const none = await request(port, 'GET', '/api/v1/instances');
     assert.equal(none.status, 401);
     assert.equal(JSON.parse(none.body).error, 'Unauthorized: API key required');
+    // A path that looks like another host stays a request to the master, never one elsewhere (a 502).
+    const elsewhere = await freePort();
+    const odd = await request(port, 'GET', `//127.0.0.1:${elsewhere}/api/v1/instances`, { headers: { 'x-api-key': master.key } });
+    assert.equal(odd.status, 200, odd.body);
+    assert.equal((JSON.parse(odd.body) as { id: string }[])[0].id, '********', 'the master’s own list');
     const api = new HttpApi({ baseUrl: `http://127.0.0.1:${port}/api/v1`, apiKey: master.key });
     const events: InstanceEvent[] = [];
     const sub = api.subscribe((e) => events.push(e));

@@ -1,5 +1,6 @@
 // `npm start` on this machine (no Electron binary, no display): it says why and runs headless
-// mode — master plus web UI — and SIGTERM stops everything. Plus the option parser.
+// mode — master plus web UI — and SIGTERM stops everything. Plus the option parser, and where
+// headless mode listens when given no options (read off the sockets).
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -7,10 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { allowedHostsFor, parseHeadlessArgs } from '../../electron/headless';
-import { alive, childrenOf } from '../helpers/master';
+import { allowedHostsFor, parseHeadlessArgs, startHeadless } from '../../desktop/headless';
+import { listenersOf } from '../helpers/listeners';
+import { alive, childrenOf, removeDir, tempStateDir } from '../helpers/master';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+const DIST = path.join(ROOT, 'dist');
 
 describe('headless options', () => {
   it('parses the options and names a bad one', () => {
@@ -79,6 +82,25 @@ describe('npm start without Electron', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('headless mode on loopback by default', () => {
+  it('with no options, the web UI and the master listen on 127.0.0.1 only', async () => {
+    const dir = tempStateDir();
+    const parsed = parseHeadlessArgs(['--data', dir]);
+    assert.ok(parsed.ok);
+    const h = await startHeadless(parsed.options, DIST, () => {});
+    try {
+      const ui = h.server.address() as { address: string; port: number };
+      assert.equal(ui.address, '127.0.0.1');
+      assert.match(h.url, /^http:\/\/127\.0\.0\.1:\d+\//);
+      const masterPort = Number(new URL(h.master.origin).port);
+      assert.deepEqual(listenersOf(h.master.child.pid!), [{ address: '127.0.0.1', port: masterPort }]);
+    } finally {
+      await h.stop();
+      removeDir(dir);
     }
   });
 });

@@ -1,14 +1,14 @@
 // How this computer talks to a remote master: plain HTTP, HTTPS verified against the system's CAs,
 // or HTTPS pinned to the one certificate the user chose to trust (a `tls=1` master's self-signed
 // certificate has no CA). A pinned connection is checked during the TLS handshake, before a single
-// request byte (and so the API key) is written. Used by the Electron main process (a fetch for
-// HttpApi) and by headless mode (a pass-through proxy); pure Node.
+// request byte (and so the API key) is written. Used by the desktop service (a fetch for HttpApi)
+// and by headless mode's proxy (an agent).
 
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
+import { isIP } from 'node:net';
+import { Readable, type Duplex } from 'node:stream';
 import tls from 'node:tls';
-import type { Duplex } from 'node:stream';
 
 /** Fingerprints compare without separators or case (`AB:CD…` = `abcd…`). */
 export const sameFingerprint = (a: string, b: string) => a.replace(/[^0-9a-f]/gi, '').toLowerCase() === b.replace(/[^0-9a-f]/gi, '').toLowerCase();
@@ -58,7 +58,7 @@ export function peerCertificate(url: URL, timeoutMs = 5000): Promise<{ fingerpri
   return new Promise((resolve, reject) => {
     const port = Number(url.port || 443);
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    const s = tls.connect({ host, port, servername: net_isIp(host) ? undefined : host, rejectUnauthorized: false });
+    const s = tls.connect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false });
     const timer = setTimeout(() => s.destroy(new Error(`no TLS handshake with ${url.host} within ${timeoutMs} ms`)), timeoutMs);
     s.once('secureConnect', () => {
       clearTimeout(timer);
@@ -72,10 +72,6 @@ export function peerCertificate(url: URL, timeoutMs = 5000): Promise<{ fingerpri
       reject(e);
     });
   });
-}
-
-function net_isIp(h: string): boolean {
-  return /^[\d.]+$/.test(h) || h.includes(':');
 }
 
 const CERT_ERRORS = new Set([
@@ -116,32 +112,4 @@ export function remoteFetch(fingerprint: string): typeof fetch {
       req.on('error', reject);
       req.end(typeof init?.body === 'string' ? init.body : undefined);
     })) as typeof fetch;
-}
-
-/**
- * Passes one request through to a remote master: `rest` (path and query after the API base) is
- * appended to `base`, the caller's X-API-Key is replaced by the master's, cookies are dropped.
- */
-export function proxyToMaster(req: IncomingMessage, res: ServerResponse, target: { base: string; key: string; fingerprint: string }, rest: string): void {
-  const url = new URL(target.base.replace(/\/+$/, '') + rest);
-  const headers: Record<string, string | string[] | undefined> = { ...req.headers };
-  delete headers.cookie;
-  delete headers.host;
-  delete headers.origin;
-  delete headers.referer;
-  headers['x-api-key'] = target.key;
-  const mod = url.protocol === 'https:' ? https : http;
-  const up = mod.request(url, { method: req.method, headers, agent: agentFor(url, target.fingerprint) }, (r) => {
-    res.writeHead(r.statusCode ?? 502, r.headers);
-    res.flushHeaders();
-    r.pipe(res);
-  });
-  up.on('error', (e) => {
-    if (!res.headersSent) {
-      res.writeHead(502, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-      res.end(JSON.stringify({ error: `master unreachable: ${e.message}` }));
-    } else res.destroy();
-  });
-  res.on('close', () => up.destroy());
-  req.pipe(up);
 }
