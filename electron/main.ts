@@ -12,7 +12,7 @@ import type { MasterProcess } from '../engine/master/launch';
 import { defaultDataDir } from '../engine/master/paths';
 import { setLocale, t } from '../renderer/i18n';
 import { registerChinese } from '../renderer/i18n/zh';
-import { formatRate } from '../renderer/lib/format';
+import { formatRate } from '../shared/format';
 import { DESKTOP_FILE, DesktopService, readStored } from './desktop-service';
 import { registerApiHandlers, type RegisteredHandlers } from './ipc-handlers';
 import { claimSingleInstance, gracefulQuit } from './lifecycle';

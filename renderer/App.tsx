@@ -2,7 +2,7 @@
 // tree is keyed by the language, so switching it re-renders every string at once.
 
 import { t } from './i18n';
-import { formatUptime } from './lib/format';
+import { formatUptime } from '../shared/format';
 import { useRoute } from './lib/router';
 import { useNow } from './lib/hooks';
 import { labelFor, useApp } from './store/app';

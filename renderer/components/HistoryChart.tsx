@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import { t } from '../i18n';
-import { formatAxisBytes, formatBytes } from '../lib/format';
+import { formatAxisBytes, formatBytes } from '../../shared/format';
 import { historySeries, RANGES, type HistoryRange, type HistorySeries } from '../lib/history';
 import { apiOf } from '../store/app';
 

@@ -7,7 +7,7 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { onTick, traffic } from '../store/app';
-import { clockTime, formatAxisBytes, formatRate } from '../lib/format';
+import { clockTime, formatAxisBytes, formatRate } from '../../shared/format';
 import { t } from '../i18n';
 
 const WINDOW_S = 300;

@@ -6,7 +6,7 @@
 import { create } from 'zustand';
 import type { NodePassApi, Subscription } from '../../engine/api/contract';
 import { API_KEY_ID, type Instance, type InstanceEvent, type MasterInfo } from '../../engine/api/types';
-import { TOTAL, TrafficBook, type Rate } from '../lib/traffic';
+import { TOTAL, TrafficBook, type Rate } from '../../shared/traffic';
 import { parseLogLine, type LogEntry } from '../lib/logline';
 import { applyOrder, matchesQuery, parseQuery } from '../lib/search';
 import { policy } from './notices';

@@ -3,9 +3,9 @@
 
 import { useState } from 'react';
 import { t } from '../i18n';
-import { formatBytes, formatRate } from '../lib/format';
+import { formatBytes, formatRate } from '../../shared/format';
 import { hrefOf } from '../lib/router';
-import { rxOf, txOf, ZERO_RATE } from '../lib/traffic';
+import { rxOf, txOf, ZERO_RATE } from '../../shared/traffic';
 import { displayName, labelFor, useApp } from '../store/app';
 import { CopyButton, Empty, modeText, StatusPill, TypeBadge } from '../components/common';
 import { Icon } from '../components/Icon';

@@ -5,9 +5,9 @@
 import { memo, useMemo, useState, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { t } from '../i18n';
-import { formatBytes, formatCount, formatRate } from '../lib/format';
+import { formatBytes, formatCount, formatRate } from '../../shared/format';
 import { hrefOf, navigate } from '../lib/router';
-import { rxOf, txOf, ZERO_RATE } from '../lib/traffic';
+import { rxOf, txOf, ZERO_RATE } from '../../shared/traffic';
 import {
   act,
   displayName,

@@ -6,7 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { UNTRUSTED_CERT } from '../../engine/api/desktop';
 import { decodeMasterLink } from '../../engine/api/np-link';
 import { t } from '../i18n';
-import { formatUptime } from '../lib/format';
+import { formatUptime } from '../../shared/format';
 import { useNow } from '../lib/hooks';
 import { readQrFromFile } from '../lib/qr';
 import { labelFor, toast, useApp, type MasterState } from '../store/app';

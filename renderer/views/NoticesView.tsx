@@ -3,7 +3,7 @@
 
 import { useEffect } from 'react';
 import { t } from '../i18n';
-import { clockTime } from '../lib/format';
+import { clockTime } from '../../shared/format';
 import { hrefOf } from '../lib/router';
 import { clearNotices, markRead, useNotices } from '../store/notices';
 import { usePrefs } from '../store/prefs';
