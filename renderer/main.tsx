@@ -11,8 +11,8 @@ import { desktopOverHttp } from './api/desktop-http';
 import { HttpApi } from '../engine/api/http-client';
 import { LOCAL_MASTER } from '../engine/api/desktop';
 import { logout, resumeSession, type SessionInfo } from './api/session';
-import { resolveLocale, setLocale, t } from './i18n';
-import { registerChinese } from './i18n/zh';
+import { translator } from '../shared/i18n';
+import { I18nProvider, pageLocale } from './hooks/i18n';
 import { navigate } from './lib/router';
 import { labelFor, removeMaster, sampleTraffic, traffic, useApp } from './store/app';
 import { startFleet } from './store/fleet';
@@ -21,19 +21,20 @@ import { applyTheme, usePrefs, watchSystemTheme } from './store/prefs';
 import { LoginView } from './views/LoginView';
 import './styles.css';
 
-registerChinese();
+/** The translator of the language shown now (for text made outside components). */
+const currentT = () => translator(pageLocale(usePrefs.getState().locale)).t;
 
-setLocale(resolveLocale(usePrefs.getState().locale));
+function showLanguage(): void {
+  document.documentElement.lang = pageLocale(usePrefs.getState().locale) === 'zh' ? 'zh-CN' : 'en';
+  document.title = currentT()('app.name');
+}
+
 applyTheme(usePrefs.getState().theme);
 watchSystemTheme();
 usePrefs.subscribe((s, prev) => {
-  if (s.locale !== prev.locale) {
-    setLocale(resolveLocale(s.locale));
-    document.documentElement.lang = resolveLocale(s.locale) === 'zh' ? 'zh-CN' : 'en';
-    document.title = t('app.name');
-  }
+  if (s.locale !== prev.locale) showLanguage();
 });
-document.documentElement.lang = resolveLocale(usePrefs.getState().locale) === 'zh' ? 'zh-CN' : 'en';
+showLanguage();
 
 // The last five minutes of traffic survive a reload of the page (not a restart of the app).
 const TRAFFIC_KEY = 'npd.traffic';
@@ -55,14 +56,24 @@ setInterval(() => {
   runNotices(now, (key) => {
     const s = useApp.getState();
     const i = s.instances[key];
-    return i ? labelFor(s.masters[i.master]) : '';
-  });
+    return i ? labelFor(currentT(), s.masters[i.master]) : '';
+  }, currentT());
 }, 1000);
 
 const root: Root = createRoot(document.getElementById('root')!);
 
+/** Provides the language of the preferences to everything below it. */
+function Localised({ children }: { children: React.ReactNode }) {
+  const locale = usePrefs((s) => s.locale);
+  return <I18nProvider locale={pageLocale(locale)}>{children}</I18nProvider>;
+}
+
 function render(node: React.ReactNode) {
-  root.render(<StrictMode>{node}</StrictMode>);
+  root.render(
+    <StrictMode>
+      <Localised>{node}</Localised>
+    </StrictMode>,
+  );
 }
 
 function startHttp(s: SessionInfo) {
@@ -86,7 +97,6 @@ function startHttp(s: SessionInfo) {
 }
 
 async function boot() {
-  document.title = t('app.name');
   const bridge = window.nodepass;
   if (bridge) {
     setDelivery(async (title, body) => ((await bridge.desktop.notify({ title, body })).ok ? 'os' : 'none'));
@@ -97,7 +107,7 @@ async function boot() {
   }
   const s = await resumeSession();
   if (s.ok) startHttp(s.session);
-  else render(<LoginView reason={s.status === 401 ? t('login.expired') : s.status === 0 ? s.error : ''} onLogin={startHttp} />);
+  else render(<LoginView reason={s.status === 401 ? currentT()('login.expired') : s.status === 0 ? s.error : ''} onLogin={startHttp} />);
 }
 
 void boot();

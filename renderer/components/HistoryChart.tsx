@@ -4,7 +4,7 @@
 
 import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
-import { t } from '../i18n';
+import { useT } from '../hooks/i18n';
 import { formatAxisBytes, formatBytes } from '../../shared/format';
 import { historySeries, RANGES, type HistoryRange, type HistorySeries } from '../lib/history';
 import { apiOf } from '../store/app';
@@ -26,6 +26,7 @@ function axisLabel(range: HistoryRange, s: number): string {
 }
 
 export function HistoryChart({ master, id, theme }: { master: string; id: string; theme: string }) {
+  const t = useT();
   const [range, setRange] = useState<HistoryRange>('hour');
   const [series, setSeries] = useState<HistorySeries | null>(null);
   const [error, setError] = useState('');

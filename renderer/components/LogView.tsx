@@ -1,7 +1,7 @@
 // Live log of one instance: level filter, text search, follows the tail until the user scrolls up.
 
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { t } from '../i18n';
+import { useT } from '../hooks/i18n';
 import { LOG_LEVELS, type LogLevelName } from '../lib/logline';
 import { clearLogs, useLogs } from '../store/app';
 import { Icon } from './Icon';
@@ -9,6 +9,7 @@ import { Icon } from './Icon';
 const EMPTY: never[] = [];
 
 export function LogView({ k }: { k: string }) {
+  const t = useT();
   const entries = useLogs((s) => s.byKey[k] ?? EMPTY);
   const [levels, setLevels] = useState<Record<LogLevelName, boolean>>({ debug: true, info: true, warn: true, error: true, event: true });
   const [query, setQuery] = useState('');

@@ -1,8 +1,9 @@
-import { t } from '../i18n';
+import { useT } from '../hooks/i18n';
 import { setTheme, usePrefs } from '../store/prefs';
 import { Icon } from './Icon';
 
 export function ThemeToggle() {
+  const t = useT();
   const theme = usePrefs((s) => s.theme);
   const next = theme === 'dark' ? 'light' : 'dark';
   return (

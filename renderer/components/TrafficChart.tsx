@@ -8,7 +8,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { onTick, traffic } from '../store/app';
 import { clockTime, formatAxisBytes, formatRate } from '../../shared/format';
-import { t } from '../i18n';
+import { useT } from '../hooks/i18n';
 
 const WINDOW_S = 300;
 
@@ -29,6 +29,7 @@ function withAlpha(colour: string, alpha: number): string {
 }
 
 export function TrafficChart({ seriesKey, height = 180, theme, label }: { seriesKey: string; height?: number; theme: string; label?: string }) {
+  const t = useT();
   const box = useRef<HTMLDivElement>(null);
   const legendIn = useRef<HTMLElement>(null);
   const legendOut = useRef<HTMLElement>(null);

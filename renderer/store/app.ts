@@ -10,7 +10,7 @@ import { TOTAL, TrafficBook, type Rate } from '../../shared/traffic';
 import { parseLogLine, type LogEntry } from '../lib/logline';
 import { applyOrder, matchesQuery, parseQuery } from '../lib/search';
 import { policy } from './notices';
-import { t } from '../i18n';
+import type { Translate } from '../../shared/i18n';
 
 export interface MasterState {
   id: string;
@@ -54,7 +54,7 @@ export interface Toast {
   kind: 'error' | 'info';
   /** A function when the text is ours: it is rendered in whatever language is current, so a
    *  toast raised just before the user switches language does not stay in the old one. */
-  text: string | (() => string);
+  text: string | ((t: Translate) => string);
 }
 
 export const useApp = create<AppState>(() => ({
@@ -272,7 +272,7 @@ function labelOf(m: Pick<MasterState, 'name' | 'local' | 'label' | 'url'>, info:
 }
 
 /** What the UI calls a master, in the current language for the local one. */
-export function labelFor(m: Pick<MasterState, 'label'> | undefined, fallback = ''): string {
+export function labelFor(t: Translate, m: Pick<MasterState, 'label'> | undefined, fallback = ''): string {
   if (!m) return fallback;
   return m.label || t('master.local');
 }
@@ -367,7 +367,7 @@ export function applyInstance(master: string, inst: Instance): void {
 export type Action = 'start' | 'stop' | 'restart' | 'reset' | 'delete';
 
 /** Runs one action on one instance; errors become toasts with the master's message. */
-export async function act(key: string, action: Action, describe: (error: string) => string): Promise<boolean> {
+export async function act(key: string, action: Action, describe: (t: Translate, error: string) => string): Promise<boolean> {
   const inst = useApp.getState().instances[key];
   if (!inst) return false;
   policy.expect(key, action, Date.now());
@@ -377,7 +377,7 @@ export async function act(key: string, action: Action, describe: (error: string)
     if (action === 'delete') {
       const r = await api.deleteInstance(inst.id);
       if (!r.ok) {
-        toast('error', () => describe(r.error));
+        toast('error', (t) => describe(t, r.error));
         return false;
       }
       useApp.setState((s) => {
@@ -392,7 +392,7 @@ export async function act(key: string, action: Action, describe: (error: string)
     }
     const r = await api.updateInstance(inst.id, { action });
     if (!r.ok) {
-      toast('error', () => describe(r.error));
+      toast('error', (t) => describe(t, r.error));
       return false;
     }
     applyInstance(inst.master, r.value);
@@ -429,13 +429,17 @@ const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'bas
  * The instance list after search and filters: in the user's order (drag to reorder) where there
  * is one, else by name, then ID.
  */
-export function visibleKeys(s: Pick<AppState, 'instances' | 'query' | 'statusFilter' | 'typeFilter'> & Partial<Pick<AppState, 'masters'>>, order: readonly string[] = []): string[] {
+export function visibleKeys(
+  s: Pick<AppState, 'instances' | 'query' | 'statusFilter' | 'typeFilter'> & Partial<Pick<AppState, 'masters'>>,
+  t: Translate,
+  order: readonly string[] = [],
+): string[] {
   const terms = parseQuery(s.query.trim());
   const masters = s.masters ?? {};
   const list = Object.values(s.instances)
     .filter((i) => s.statusFilter === 'all' || i.status === s.statusFilter)
     .filter((i) => s.typeFilter === 'all' || i.type === s.typeFilter)
-    .filter((i) => terms.length === 0 || matchesQuery({ ...i, masterName: labelFor(masters[i.master], i.master) }, terms));
+    .filter((i) => terms.length === 0 || matchesQuery({ ...i, masterName: labelFor(t, masters[i.master], i.master) }, terms));
   const byKey = new Map(list.map((i) => [i.key, i]));
   const byName = (a: string, b: string) => {
     const x = byKey.get(a)!;

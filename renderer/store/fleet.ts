@@ -5,8 +5,7 @@
 import type { NodePassApi } from '../../engine/api/contract';
 import { LOCAL_MASTER, type AddMasterRequest, type AppSettings, type DesktopApi, type MasterEntry, type SettingsPatch } from '../../engine/api/desktop';
 import type { ApiResult } from '../../engine/api/contract';
-import { t } from '../i18n';
-import { addMaster, labelFor, removeMaster, renameMaster, useApp } from './app';
+import { addMaster, removeMaster, renameMaster } from './app';
 
 let desktop: DesktopApi | null = null;
 let makeApi: (m: MasterEntry) => NodePassApi = () => {
@@ -18,7 +17,7 @@ export function desktopApi(): DesktopApi | null {
 }
 
 function register(m: MasterEntry): void {
-  addMaster(m.id, m.local ? t('master.local') : m.name || m.url, makeApi(m), { name: m.name, url: m.url, local: m.local, fingerprint: m.fingerprint });
+  addMaster(m.id, m.name || m.url, makeApi(m), { name: m.name, url: m.url, local: m.local, fingerprint: m.fingerprint });
 }
 
 /** Loads the fleet and connects to every master. */
@@ -28,7 +27,7 @@ export async function startFleet(d: DesktopApi, make: (m: MasterEntry) => NodePa
   const r = await d.listMasters();
   if (!r.ok) {
     // No desktop API (an older headless server, say): the local master alone.
-    addMaster(LOCAL_MASTER, t('master.local'), localFallback(), { local: true });
+    addMaster(LOCAL_MASTER, '', localFallback(), { local: true });
     return;
   }
   for (const m of r.value) register(m);
@@ -65,8 +64,4 @@ export async function loadSettings(): Promise<ApiResult<AppSettings>> {
 export async function saveSettings(patch: SettingsPatch): Promise<ApiResult<AppSettings>> {
   if (!desktop) return { ok: false, status: 0, error: 'no desktop API' };
   return desktop.setSettings(patch);
-}
-
-export function masterLabel(id: string): string {
-  return labelFor(useApp.getState().masters[id], id);
 }

@@ -3,7 +3,7 @@
 // Electron's (through the desktop API) in the app, the browser's Notification API in a browser.
 
 import { create } from 'zustand';
-import { t } from '../i18n';
+import type { Translate } from '../../shared/i18n';
 import { NotifyPolicy, type NoticeDecision } from '../lib/notify';
 import { usePrefs } from './prefs';
 
@@ -56,7 +56,7 @@ export async function requestPermission(): Promise<string> {
 
 let seq = 0;
 
-export function textOf(d: NoticeDecision, masterName: string): { title: string; body: string } {
+export function textOf(t: Translate, d: NoticeDecision, masterName: string): { title: string; body: string } {
   const where = masterName ? ` · ${masterName}` : '';
   if (d.kind === 'down') {
     const title = d.status === 'error' ? t('notify.errorTitle', { name: d.name }) : t('notify.stoppedTitle', { name: d.name });
@@ -66,12 +66,12 @@ export function textOf(d: NoticeDecision, masterName: string): { title: string; 
 }
 
 /** Runs the policy's due decisions (once a second). */
-export function runNotices(now: number, masterNameOf: (key: string) => string): void {
+export function runNotices(now: number, masterNameOf: (key: string) => string, t: Translate): void {
   const due = policy.tick(now);
   if (due.length === 0) return;
   const made: Notice[] = due.map((d) => {
     const masterName = masterNameOf(d.key);
-    return { ...d, id: ++seq, at: now, masterName, ...textOf(d, masterName), delivery: 'pending' };
+    return { ...d, id: ++seq, at: now, masterName, ...textOf(t, d, masterName), delivery: 'pending' };
   });
   useNotices.setState((s) => ({ list: [...made.reverse(), ...s.list].slice(0, NOTICE_CAPACITY), unread: s.unread + made.length }));
   for (const n of made) {

@@ -2,7 +2,7 @@
 // its live log.
 
 import { useState } from 'react';
-import { t } from '../i18n';
+import { useT } from '../hooks/i18n';
 import { formatBytes, formatRate } from '../../shared/format';
 import { hrefOf } from '../lib/router';
 import { rxOf, txOf, ZERO_RATE } from '../../shared/traffic';
@@ -29,11 +29,12 @@ function Stat({ label, value, sub, testId }: { label: string; value: string; sub
 }
 
 export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' | 'logs'; theme: string }) {
+  const t = useT();
   const i = useApp((s) => s.instances[k]);
   const rate = useApp((s) => s.rates[k] ?? ZERO_RATE);
   const busy = useApp((s) => s.busy[k]);
   const connected = useApp((s) => Object.values(s.masters).some((m) => m.connected));
-  const masterLabel = useApp((s) => (i && Object.keys(s.masters).length > 1 ? labelFor(s.masters[i.master], i.master) : ''));
+  const masterLabel = useApp((s) => (i && Object.keys(s.masters).length > 1 ? labelFor(t, s.masters[i.master], i.master) : ''));
   const [sharing, setSharing] = useState(false);
   if (!i) {
     return (
@@ -102,7 +103,7 @@ export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' |
               <h2>{t('detail.connection')}</h2>
             </div>
             <div className="stats">
-              <Stat label={t('col.mode')} value={modeText(i.type, i.mode)} />
+              <Stat label={t('col.mode')} value={modeText(t, i.type, i.mode)} />
               <Stat label={t('col.ping')} value={running && i.mode > 0 ? `${i.ping} ms` : '—'} />
               <Stat label={t('col.pool')} value={running ? String(i.pool) : '—'} />
               <Stat label={t('detail.tcpSessions')} value={running ? String(i.tcps) : '—'} />

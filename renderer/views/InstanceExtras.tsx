@@ -2,7 +2,7 @@
 // (meta.peer, set on both ends), and sharing the instance as its URL or a QR code.
 
 import { useEffect, useState } from 'react';
-import { t } from '../i18n';
+import { useT } from '../hooks/i18n';
 import { qrDataUrl } from '../lib/qr';
 import { stripSecrets } from '../lib/transfer';
 import { apiOf, applyInstance, displayName, keyOf, toast, useApp, type InstRecord } from '../store/app';
@@ -11,12 +11,13 @@ import { CopyButton, Modal, TagChips } from '../components/common';
 import { Icon } from '../components/Icon';
 
 export function TagEditor({ i }: { i: InstRecord }) {
+  const t = useT();
   const [text, setText] = useState('');
   const tags = i.meta?.tags ?? {};
   const save = async (next: Record<string, string>) => {
     const r = await apiOf(i.master).updateInstance(i.id, { meta: { tags: next } });
     if (r.ok) applyInstance(i.master, r.value);
-    else toast('error', () => t('action.failed', { action: t('tags.title'), error: r.error }));
+    else toast('error', (t) => t('action.failed', { action: t('tags.title'), error: r.error }));
   };
   const add = () => {
     const raw = text.trim();
@@ -69,6 +70,7 @@ export function TagEditor({ i }: { i: InstRecord }) {
 const EMPTY_PEER = { sid: '', type: '', alias: '' };
 
 export function PeerEditor({ i }: { i: InstRecord }) {
+  const t = useT();
   const candidates = useApp((s) =>
     Object.values(s.instances)
       .filter((x) => x.master === i.master && x.id !== i.id && x.type !== i.type)
@@ -88,7 +90,7 @@ export function PeerEditor({ i }: { i: InstRecord }) {
     const other = all[keyOf(i.master, sid)];
     const mine = other ? { sid: other.id, type: other.type, alias: displayName(other) } : EMPTY_PEER;
     const r = await api.updateInstance(i.id, { meta: { peer: mine } });
-    if (!r.ok) return toast('error', () => t('action.failed', { action: t('peer.title'), error: r.error }));
+    if (!r.ok) return toast('error', (t) => t('action.failed', { action: t('peer.title'), error: r.error }));
     applyInstance(i.master, r.value);
     if (other) {
       const back = await api.updateInstance(other.id, { meta: { peer: { sid: i.id, type: i.type, alias: displayName(i) } } });
@@ -119,6 +121,7 @@ export function PeerEditor({ i }: { i: InstRecord }) {
 }
 
 export function ShareDialog({ i, onClose }: { i: InstRecord; onClose: () => void }) {
+  const t = useT();
   const [secrets, setSecrets] = useState(false);
   const [qr, setQr] = useState('');
   const theme = usePrefs((s) => s.theme);

@@ -8,7 +8,9 @@ import type { ParamSpec } from '../../engine/url/params';
 import { formatNodePassUrl, parseNodePassUrl } from '../../engine/url/model';
 import { splitHostPort } from '../../engine/url/ip';
 import { portDerivedKey } from '../../engine/wire/fnv';
-import { paramHint, paramLabel, t } from '../i18n';
+import type { Translate } from '../../shared/i18n';
+import { useT, useTranslator } from '../hooks/i18n';
+import { paramHint, paramLabel } from '../lib/param-text';
 import {
   blockFlags,
   blockValue,
@@ -50,7 +52,7 @@ function Field(props: { label: string; hint?: string; htmlFor: string; issues?: 
   );
 }
 
-function optionLabels(spec: ParamSpec, scheme: TunnelScheme): [string, string][] | null {
+function optionLabels(t: Translate, spec: ParamSpec, scheme: TunnelScheme): [string, string][] | null {
   switch (spec.name) {
     case 'log':
       return [
@@ -98,11 +100,13 @@ function ParamField(props: {
   issues?: UrlIssue[];
   onChange: (v: string) => void;
 }) {
+  const tr = useTranslator();
+  const t = tr.t;
   const { spec, scheme, value } = props;
   const id = `f-${spec.name}`;
   const errId = `err-${spec.name}`;
-  const hint = paramHint(spec.name);
-  const options = optionLabels(spec, scheme);
+  const hint = paramHint(tr, spec.name);
+  const options = optionLabels(t, spec, scheme);
   const def = spec.configDefault?.[scheme];
   // A value outside the options (pasted) is shown as text, so it can be seen and fixed.
   const useSelect = !!options && (value === '' || options.some(([v]) => v === value));
@@ -111,7 +115,7 @@ function ParamField(props: {
       <div className={`field check-field${props.issues?.length ? ' invalid' : ''}`}>
         <label className="check">
           <input id={id} type="checkbox" checked={value === '1'} onChange={(e) => props.onChange(e.target.checked ? '1' : '')} />
-          {paramLabel(spec.name)}
+          {paramLabel(tr, spec.name)}
         </label>
         <div className="hint">{t(`form.flag.${spec.name as 'proxy' | 'notcp' | 'noudp'}`)}</div>
         <Issues list={props.issues} id={errId} />
@@ -123,7 +127,7 @@ function ParamField(props: {
     const set = (k: keyof typeof flags, on: boolean) => props.onChange(blockValue({ ...flags, [k]: on }));
     return (
       <div className={`field${props.issues?.length ? ' invalid' : ''}`}>
-        <span className="label">{paramLabel('block')}</span>
+        <span className="label">{paramLabel(tr, 'block')}</span>
         <div className="checks">
           {(['socks', 'http', 'tls'] as const).map((k) => (
             <label key={k} className="check">
@@ -137,7 +141,7 @@ function ParamField(props: {
     );
   }
   return (
-    <Field label={paramLabel(spec.name)} hint={useSelect ? undefined : hint} htmlFor={id} issues={props.issues} errId={errId}>
+    <Field label={paramLabel(tr, spec.name)} hint={useSelect ? undefined : hint} htmlFor={id} issues={props.issues} errId={errId}>
       {useSelect ? (
         <select id={id} className="select" value={value} onChange={(e) => props.onChange(e.target.value)} aria-invalid={!!props.issues?.length}>
           {options.map(([v, label]) => (
@@ -169,6 +173,7 @@ function randomKey(): string {
 }
 
 function TargetsField(props: { label: string; hint: string; targets: string[]; issues?: UrlIssue[]; onChange: (t: string[]) => void; idPrefix: string; errId: string }) {
+  const t = useT();
   const { targets } = props;
   return (
     <div className={`field wide${props.issues?.length ? ' invalid' : ''}`}>
@@ -202,6 +207,7 @@ function TargetsField(props: { label: string; hint: string; targets: string[]; i
 }
 
 export function InstanceForm({ editKey }: { editKey?: string }) {
+  const t = useT();
   const editing = useApp((s) => (editKey ? s.instances[editKey] : undefined));
   const masters = useApp((s) => s.masters);
   const [chosenMaster, setChosenMaster] = useState('');
@@ -323,7 +329,7 @@ export function InstanceForm({ editKey }: { editKey?: string }) {
           api.updateInstance(s.id, { meta: { peer: { sid: c.id, type: 'client', alias: displayName(c) } } }),
           api.updateInstance(c.id, { meta: { peer: { sid: s.id, type: 'server', alias: displayName(s) } } }),
         ]);
-        toast('info', () => t('form.pair.created'));
+        toast('info', (t) => t('form.pair.created'));
         navigate({ name: 'list' });
         return;
       }
@@ -381,7 +387,7 @@ export function InstanceForm({ editKey }: { editKey?: string }) {
                 <select id="f-master" className="select" value={master} onChange={(e) => setChosenMaster(e.target.value)} data-testid="form-master">
                   {Object.values(masters).map((m) => (
                     <option key={m.id} value={m.id}>
-                      {labelFor(m)}
+                      {labelFor(t, m)}
                     </option>
                   ))}
                 </select>

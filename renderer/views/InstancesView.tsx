@@ -4,7 +4,8 @@
 
 import { memo, useMemo, useState, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { t } from '../i18n';
+import type { Translate } from '../../shared/i18n';
+import { useT } from '../hooks/i18n';
 import { formatBytes, formatCount, formatRate } from '../../shared/format';
 import { hrefOf, navigate } from '../lib/router';
 import { rxOf, txOf, ZERO_RATE } from '../../shared/traffic';
@@ -17,6 +18,7 @@ import {
   TOTAL,
   useApp,
   visibleKeys,
+  type Action,
   type StatusFilter,
   type TypeFilter,
 } from '../store/app';
@@ -27,11 +29,13 @@ import { ExportDialog, ImportDialog } from './TransferDialog';
 import { Icon, type IconName } from '../components/Icon';
 import { TrafficChart } from '../components/TrafficChart';
 
-function failText(action: string) {
-  return (error: string) => t('action.failed', { action, error });
+/** The toast for a failed action, in the language current when it shows. */
+function failText(a: Action) {
+  return (t: Translate, error: string) => t('action.failed', { action: t(`action.${a}`), error });
 }
 
 function Summary() {
+  const t = useT();
   const counts = useApp(
     useShallow((s) => {
       let running = 0;
@@ -86,6 +90,7 @@ function Summary() {
 const STATUS_FILTERS: StatusFilter[] = ['all', 'running', 'stopped', 'error'];
 
 function Toolbar({ keys }: { keys: string[] }) {
+  const t = useT();
   const [dialog, setDialog] = useState<'import' | 'export' | null>(null);
   const { query, statusFilter, typeFilter } = useApp(useShallow((s) => ({ query: s.query, statusFilter: s.statusFilter, typeFilter: s.typeFilter })));
   const selectedKeys = useApp(useShallow((s) => Object.keys(s.selected)));
@@ -98,7 +103,7 @@ function Toolbar({ keys }: { keys: string[] }) {
       const a = action === 'start' && i.status === 'error' ? 'restart' : action;
       if (action === 'start' && i.status === 'running') continue;
       if (action === 'stop' && i.status === 'stopped') continue;
-      void act(key, a, failText(t(`action.${a}`)));
+      void act(key, a, failText(a));
     }
   };
   return (
@@ -170,19 +175,20 @@ function Toolbar({ keys }: { keys: string[] }) {
 /** Drag to reorder: the dragged row's key travels in the drag data. */
 const DRAG_TYPE = 'application/x-npd-instance';
 
-function dropOn(target: string, dragged: string): void {
+function dropOn(t: Translate, target: string, dragged: string): void {
   if (!dragged || dragged === target) return;
   const s = useApp.getState();
-  const all = visibleKeys({ ...s, query: '', statusFilter: 'all', typeFilter: 'all' }, usePrefs.getState().order);
+  const all = visibleKeys({ ...s, query: '', statusFilter: 'all', typeFilter: 'all' }, t, usePrefs.getState().order);
   setPrefs({ order: moveKey(all, dragged, target) });
 }
 
 const Row = memo(function Row({ k, showMaster }: { k: string; showMaster: boolean }) {
+  const t = useT();
   const i = useApp((s) => s.instances[k]);
   const rate = useApp((s) => s.rates[k] ?? ZERO_RATE);
   const selected = useApp((s) => !!s.selected[k]);
   const busy = useApp((s) => s.busy[k]);
-  const masterLabel = useApp((s) => (i ? labelFor(s.masters[i.master], i.master) : ''));
+  const masterLabel = useApp((s) => (i ? labelFor(t, s.masters[i.master], i.master) : ''));
   const muted = usePrefs((s) => !!s.muted[k]);
   const [over, setOver] = useState(false);
   if (!i) return null;
@@ -212,7 +218,7 @@ const Row = memo(function Row({ k, showMaster }: { k: string; showMaster: boolea
       onDrop={(e) => {
         e.preventDefault();
         setOver(false);
-        dropOn(k, e.dataTransfer.getData(DRAG_TYPE));
+        dropOn(t, k, e.dataTransfer.getData(DRAG_TYPE));
       }}
     >
       <td className="col-check" onClick={(e) => e.stopPropagation()}>
@@ -253,7 +259,7 @@ const Row = memo(function Row({ k, showMaster }: { k: string; showMaster: boolea
       <td>
         <TypeBadge type={i.type} />
       </td>
-      <td className="muted">{modeText(i.type, i.mode)}</td>
+      <td className="muted">{modeText(t, i.type, i.mode)}</td>
       <td className="num">{i.status === 'running' && i.mode > 0 ? `${i.ping} ms` : '—'}</td>
       <td className="num">{i.status === 'running' ? formatCount(i.pool) : '—'}</td>
       <td className="num" title={t('list.sessionsTitle', { tcp: i.tcps, udp: i.udps })}>
@@ -278,7 +284,8 @@ const Row = memo(function Row({ k, showMaster }: { k: string; showMaster: boolea
 });
 
 export function RowActions({ k, status, busy, name, labelled, children }: { k: string; status: string; busy?: string; name: string; labelled?: boolean; children?: ReactNode }) {
-  const run = (a: 'start' | 'stop' | 'restart' | 'reset' | 'delete') => void act(k, a, failText(t(`action.${a}`)));
+  const t = useT();
+  const run = (a: 'start' | 'stop' | 'restart' | 'reset' | 'delete') => void act(k, a, failText(a));
   if (labelled) {
     // The detail page has room for words.
     const Btn = ({ a, icon, primary }: { a: 'start' | 'stop' | 'restart' | 'reset'; icon: IconName; primary?: boolean }) => (
@@ -318,6 +325,7 @@ export function RowActions({ k, status, busy, name, labelled, children }: { k: s
 }
 
 export function MuteButton({ k, labelled }: { k: string; labelled?: boolean }) {
+  const t = useT();
   const muted = usePrefs((s) => !!s.muted[k]);
   const label = muted ? t('notify.unmute') : t('notify.mute');
   if (labelled) {
@@ -339,15 +347,16 @@ export function addressOf(url: string): string {
 }
 
 export function InstancesView({ theme }: { theme: string }) {
+  const t = useT();
   const order = usePrefs((s) => s.order);
-  const keys = useApp(useShallow((s) => visibleKeys(s, order)));
+  const keys = useApp(useShallow((s) => visibleKeys(s, t, order)));
   const showMaster = useApp((s) => Object.keys(s.masters).length > 1);
   const total = useApp((s) => Object.keys(s.instances).length);
   const allSelected = useApp((s) => keys.length > 0 && keys.every((k) => s.selected[k]));
   const connected = useApp((s) => Object.values(s.masters).some((m) => m.connected));
   const columns = useMemo(
     () => [t('col.name'), t('col.type'), t('col.mode'), t('col.ping'), t('col.pool'), t('col.sessions'), t('col.rate'), t('col.total')],
-    [],
+    [t],
   );
   return (
     <div className="page" data-testid="view-instances">

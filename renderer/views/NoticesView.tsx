@@ -2,7 +2,7 @@
 // each was delivered — so nothing is lost when notifications are off or not permitted.
 
 import { useEffect } from 'react';
-import { t } from '../i18n';
+import { useT } from '../hooks/i18n';
 import { clockTime } from '../../shared/format';
 import { hrefOf } from '../lib/router';
 import { clearNotices, markRead, useNotices } from '../store/notices';
@@ -11,6 +11,7 @@ import { Empty } from '../components/common';
 import { Icon } from '../components/Icon';
 
 export function NoticesView() {
+  const t = useT();
   const list = useNotices((s) => s.list);
   const enabled = usePrefs((s) => s.notifications);
   useEffect(() => markRead(), [list.length]);

@@ -3,7 +3,8 @@
 
 import { useEffect, useState } from 'react';
 import { checkApiAccess, type ApiAccess, type AppSettings } from '../../engine/api/desktop';
-import { availableLocales, resolveLocale, t } from '../i18n';
+import { LOCALES } from '../../shared/i18n';
+import { pageLocale, useT } from '../hooks/i18n';
 import { toast } from '../store/app';
 import { loadSettings, saveSettings } from '../store/fleet';
 import { requestPermission } from '../store/notices';
@@ -25,6 +26,7 @@ function Section({ title, hint, children, testId }: { title: string; hint?: stri
 }
 
 function ApiAccessForm({ settings, onSaved }: { settings: AppSettings; onSaved: (s: AppSettings) => void }) {
+  const t = useT();
   const [a, setA] = useState<ApiAccess>(settings.apiAccess);
   const problem = checkApiAccess(a);
   const set = (patch: Partial<ApiAccess>) => setA((x) => ({ ...x, ...patch }));
@@ -35,7 +37,7 @@ function ApiAccessForm({ settings, onSaved }: { settings: AppSettings; onSaved: 
         const r = await saveSettings({ apiAccess: a });
         if (r.ok) {
           onSaved(r.value);
-          toast('info', () => t('settings.saved'));
+          toast('info', (t) => t('settings.saved'));
         } else toast('error', r.error);
       }}
     >
@@ -103,6 +105,7 @@ function ApiAccessForm({ settings, onSaved }: { settings: AppSettings; onSaved: 
 }
 
 export function SettingsView() {
+  const t = useT();
   const prefs = usePrefs();
   const [settings, setSettings] = useState<AppSettings | null>(null);
   const [permission, setPermission] = useState(typeof Notification === 'undefined' ? 'unsupported' : Notification.permission);
@@ -110,7 +113,7 @@ export function SettingsView() {
   useEffect(() => {
     void loadSettings().then((r) => r.ok && setSettings(r.value));
   }, []);
-  const locale = resolveLocale(prefs.locale);
+  const locale = pageLocale(prefs.locale);
   return (
     <div className="page" data-testid="view-settings">
       <header className="page-head">
@@ -144,7 +147,7 @@ export function SettingsView() {
               void saveSettings({ locale: e.target.value });
             }}
           >
-            {availableLocales()
+            {LOCALES
               .filter((l) => LANGUAGE_NAMES[l])
               .map((l) => (
                 <option key={l} value={l}>

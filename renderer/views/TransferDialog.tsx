@@ -2,13 +2,14 @@
 // import such a file onto a master of the fleet.
 
 import { useMemo, useState } from 'react';
-import { t } from '../i18n';
+import { useT } from '../hooks/i18n';
 import { exportInstances, parseImport, relinkPeers } from '../lib/transfer';
 import { apiOf, applyInstance, displayName, labelFor, toast, useApp } from '../store/app';
 import { Modal } from '../components/common';
 import { Icon } from '../components/Icon';
 
 export function ExportDialog({ keys, onClose }: { keys: string[]; onClose: () => void }) {
+  const t = useT();
   const [secrets, setSecrets] = useState(false);
   const instances = useApp((s) => s.instances);
   const file = useMemo(() => exportInstances(keys.map((k) => instances[k]).filter(Boolean), { secrets }), [keys, instances, secrets]);
@@ -44,6 +45,7 @@ export function ExportDialog({ keys, onClose }: { keys: string[]; onClose: () =>
 }
 
 export function ImportDialog({ onClose }: { onClose: () => void }) {
+  const t = useT();
   const masters = useApp((s) => s.masters);
   const [master, setMaster] = useState(Object.keys(masters)[0] ?? 'local');
   const [text, setText] = useState('');
@@ -59,7 +61,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
       const r = await api.createInstance({ alias: i.alias || undefined, url: i.url });
       if (!r.ok) {
         failed++;
-        toast('error', () => t('transfer.importFailed', { name: i.alias || i.url, error: r.error }));
+        toast('error', (t) => t('transfer.importFailed', { name: i.alias || i.url, error: r.error }));
         continue;
       }
       if (i.id) newIds.set(i.id, r.value.id);
@@ -75,7 +77,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
     }
     setBusy(false);
     const done = parsed.value.length - failed;
-    toast(failed ? 'error' : 'info', () => t('transfer.imported', { n: done }));
+    toast(failed ? 'error' : 'info', (t) => t('transfer.imported', { n: done }));
     if (!failed) onClose();
   };
   return (
@@ -87,7 +89,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
         <select id="import-master" className="select" value={master} onChange={(e) => setMaster(e.target.value)}>
           {Object.values(masters).map((m) => (
             <option key={m.id} value={m.id}>
-              {labelFor(m)}
+              {labelFor(t, m)}
             </option>
           ))}
         </select>

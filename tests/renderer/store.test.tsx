@@ -8,6 +8,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Instance, InstanceEvent } from '../../engine/api/types';
 import { flushEvents, receive, sampleTraffic, traffic, useApp, useLogs, visibleKeys } from '../../renderer/store/app';
 import { InstancesView } from '../../renderer/views/InstancesView';
+import { translator } from '../../shared/i18n';
+
+const { t } = translator('en');
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -79,11 +82,11 @@ describe('filters', () => {
     for (let n = 0; n < 30; n++) receive('m', ev('initial', inst(n, n === 5 ? { status: 'error' } : {})));
     flushEvents();
     const s = () => useApp.getState();
-    expect(visibleKeys({ ...s(), query: 'tunnel-01' })).toHaveLength(10);
-    expect(visibleKeys({ ...s(), query: '20007' })).toEqual(['m/id007']);
-    expect(visibleKeys({ ...s(), query: 'site:berlin' })).toEqual(['m/id000', 'm/id010', 'm/id020']);
-    expect(visibleKeys({ ...s(), statusFilter: 'error' })).toEqual(['m/id005']);
-    expect(visibleKeys({ ...s(), typeFilter: 'client' })).toHaveLength(15);
+    expect(visibleKeys({ ...s(), query: 'tunnel-01' }, t)).toHaveLength(10);
+    expect(visibleKeys({ ...s(), query: '20007' }, t)).toEqual(['m/id007']);
+    expect(visibleKeys({ ...s(), query: 'site:berlin' }, t)).toEqual(['m/id000', 'm/id010', 'm/id020']);
+    expect(visibleKeys({ ...s(), statusFilter: 'error' }, t)).toEqual(['m/id005']);
+    expect(visibleKeys({ ...s(), typeFilter: 'client' }, t)).toHaveLength(15);
   });
 });
 
