@@ -3,11 +3,10 @@
 
 import { useT } from './hooks/i18n';
 import { formatUptime } from '../shared/format';
-import { useRoute } from './lib/router';
-import { useNow } from './lib/hooks';
-import { labelFor, useApp } from './store/app';
-import { useNotices } from './store/notices';
-import { usePrefs } from './store/prefs';
+import { useNow } from './hooks/now';
+import { useRoute } from './hooks/route';
+import { useApp, useNotices, usePrefs } from './hooks/services';
+import { labelFor } from './store/derived';
 import { ThemeToggle } from './components/ThemeToggle';
 import { Icon } from './components/Icon';
 import { Logo } from './components/Logo';

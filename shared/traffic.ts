@@ -141,6 +141,11 @@ export class TrafficBook {
     return this.tracks.has(key);
   }
 
+  /** Every key with a track or samples (the total included once sampled). */
+  keys(): string[] {
+    return [...new Set([...this.tracks.keys(), ...this.rings.keys()])];
+  }
+
   /** The current rate of one instance (zero when stopped or when updates stopped coming). */
   rate(key: string, now: number): Rate {
     const tr = this.tracks.get(key);

@@ -2,18 +2,19 @@
 // its live log.
 
 import { useState } from 'react';
-import { useT } from '../hooks/i18n';
 import { formatBytes, formatRate } from '../../shared/format';
-import { hrefOf } from '../lib/router';
 import { rxOf, txOf, ZERO_RATE } from '../../shared/traffic';
-import { displayName, labelFor, useApp } from '../store/app';
-import { CopyButton, Empty, modeText, StatusPill, TypeBadge } from '../components/common';
+import { CopyButton, Empty, MasterBadge, modeText, StatusPill, TypeBadge } from '../components/common';
+import { HistoryChart } from '../components/HistoryChart';
 import { Icon } from '../components/Icon';
+import { InstanceActions, MuteButton } from '../components/InstanceActions';
 import { LogView } from '../components/LogView';
 import { TrafficChart } from '../components/TrafficChart';
-import { HistoryChart } from '../components/HistoryChart';
-import { MasterBadge } from '../components/common';
-import { addressOf, MuteButton, RowActions } from './InstancesView';
+import { useT } from '../hooks/i18n';
+import { useApp } from '../hooks/services';
+import { addressOf } from '../lib/address';
+import { hrefOf } from '../lib/routes';
+import { displayName, labelFor } from '../store/derived';
 import { PeerEditor, ShareDialog, TagEditor } from './InstanceExtras';
 
 function Stat({ label, value, sub, testId }: { label: string; value: string; sub?: string; testId?: string }) {
@@ -68,7 +69,7 @@ export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' |
           </p>
         </div>
         <div className="spacer" />
-        <RowActions k={k} status={i.status} busy={busy} name={name} labelled />
+        <InstanceActions k={k} status={i.status} busy={busy} name={name} labelled />
       </header>
       {sharing && <ShareDialog i={i} onClose={() => setSharing(false)} />}
       {i.status === 'error' && (

@@ -59,8 +59,10 @@ describe('TrafficBook', () => {
     assert.equal(xs[0], 101);
     assert.equal(xs[299], 400);
     assert.equal(down[299], 0);
+    assert.deepEqual(b.keys().sort(), [TOTAL, 'a', 'b']);
     b.remove('a');
     assert.equal(b.has('a'), false);
+    assert.deepEqual(b.keys().sort(), [TOTAL, 'b']);
     assert.deepEqual(Object.keys(b.exportRings()).sort(), [TOTAL, 'b']);
   });
 });

@@ -1,13 +1,15 @@
-// The desktop API over HTTP, for the page in a browser (headless mode serves `/desktop/…` on the
-// same origin; see electron/desktop-http.ts). Remote masters are reached through `/fleet/<id>`.
+// The desktop API (fleet, settings, notifications) as an HTTP client, for the page in a browser:
+// headless mode serves `/desktop/…` on the page's own origin. In the Electron window the preload
+// bridge carries the same interface instead.
 
 import type { ApiResult } from '../../engine/api/contract';
 import type { DesktopApi } from '../../engine/api/desktop';
 
-export function desktopOverHttp(apiKey: string): DesktopApi {
+/** `origin`: where headless mode serves the page ('' = the page's own origin). */
+export function desktopOverHttp(apiKey: string, origin = ''): DesktopApi {
   async function call<T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
     try {
-      const r = await fetch(path, {
+      const r = await fetch(origin + path, {
         method,
         credentials: 'same-origin',
         cache: 'no-store',
