@@ -35,7 +35,7 @@ export function createFleet(core: Core, masters: MasterActions): FleetActions {
   return {
     async startFleet() {
       const r = await desktop.listMasters();
-      // No desktop API (an older headless server, say): the local master alone.
+      // A host without the desktop API serves only the master API: the local master alone.
       if (!r.ok) masters.addMaster(LOCAL_MASTER, '', core.apis.local(), { local: true });
       else for (const m of r.value) connect(m);
     },

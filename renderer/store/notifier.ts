@@ -25,7 +25,7 @@ export interface NoticeState {
 
 export type Deliver = (title: string, body: string) => Promise<Notice['delivery']>;
 
-export const NOTICE_CAPACITY = 50;
+const NOTICE_CAPACITY = 50;
 
 export interface NotifierOptions {
   prefs: PrefsStore;
@@ -46,7 +46,7 @@ export interface Notifier {
   clear(): void;
 }
 
-export function noticeText(t: Translate, d: NoticeDecision, masterName: string): { title: string; body: string } {
+function noticeText(t: Translate, d: NoticeDecision, masterName: string): { title: string; body: string } {
   const where = masterName ? ` · ${masterName}` : '';
   if (d.kind === 'down') {
     const title = d.status === 'error' ? t('notify.errorTitle', { name: d.name }) : t('notify.stoppedTitle', { name: d.name });
