@@ -4,8 +4,8 @@
 
 import type { StoreApi } from 'zustand/vanilla';
 import type { TrafficBook } from '../../shared/traffic';
-import type { ApiResult } from '../../engine/api/contract';
-import type { NodePassApi } from '../../engine/api/contract';
+import type { ApiResult, NodePassApi } from '../../engine/api/contract';
+import type { Instance } from '../../engine/api/types';
 import type { ExportedInstance } from '../lib/transfer';
 import type { AppState, LogState, Toast } from './app-state';
 import { createCore, type StoreOptions } from './core';
@@ -16,7 +16,6 @@ import { createInstanceActions, type InstanceActions } from './instance-actions'
 import { createMasters, type MasterActions } from './masters';
 import { linkPeers } from './peers';
 import { createInstance, editInstance, type CreateRequest, type EditRequest, type SaveResult } from './save-instance';
-import type { Instance } from '../../engine/api/types';
 
 export type { StoreOptions } from './core';
 

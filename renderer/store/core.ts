@@ -48,7 +48,7 @@ export interface Core {
    * Drops everything kept for these instances: record, selection, busy mark, rate, traffic, policy,
    * logs. `with` is merged into the same state update (one render for a batch).
    */
-  forget(keys: readonly string[], with_?: Partial<AppState>): void;
+  forget(keys: readonly string[], also?: Partial<AppState>): void;
   toast(kind: Toast['kind'], text: Toast['text'], ms?: number): void;
   dismissToast(id: number): void;
   setBusy(key: string, what: string | null): void;
@@ -100,15 +100,15 @@ export function createCore(o: StoreOptions): Core {
       traffic.observe(key, inst, now());
       state.setState((s) => ({ instances: { ...s.instances, [key]: { ...inst, master, key } } }));
     },
-    forget(keys, with_ = {}) {
+    forget(keys, also = {}) {
       const set = new Set(keys);
       for (const k of keys) {
         traffic.remove(k);
         o.policy.forget(k);
       }
       state.setState((s) => {
-        const next = { ...s, ...with_ };
-        return { ...with_, instances: without(next.instances, set), selected: without(next.selected, set), busy: without(next.busy, set), rates: without(next.rates, set) };
+        const next = { ...s, ...also };
+        return { ...also, instances: without(next.instances, set), selected: without(next.selected, set), busy: without(next.busy, set), rates: without(next.rates, set) };
       });
       if (Object.keys(logs.getState().byKey).some((k) => set.has(k))) logs.setState((s) => ({ byKey: without(s.byKey, set) }));
     },
