@@ -46,7 +46,7 @@ export interface Core {
   applyInstance(master: string, inst: Instance): void;
   /**
    * Drops everything kept for these instances: record, selection, busy mark, rate, traffic, policy,
-   * logs. `with` is merged into the same state update (one render for a batch).
+   * logs. `also` is merged into the same state update (one render for a batch).
    */
   forget(keys: readonly string[], also?: Partial<AppState>): void;
   toast(kind: Toast['kind'], text: Toast['text'], ms?: number): void;
