@@ -5,11 +5,11 @@
 import { act } from 'react';
 import { createRoot } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Instance, InstanceEvent } from '../../engine/api/types';
-import { Providers } from '../../renderer/hooks/services';
-import { visibleKeys } from '../../renderer/store/derived';
-import { InstancesView } from '../../renderer/views/InstancesView';
-import { testServices, type TestServices } from './helpers/services';
+import type { Instance, InstanceEvent } from '../../../engine/api/types';
+import { Providers } from '../../../renderer/hooks/services';
+import { visibleKeys } from '../../../renderer/store/derived';
+import { InstancesView } from '../../../renderer/views/InstancesView';
+import { testServices, type TestServices } from '../helpers/services';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 

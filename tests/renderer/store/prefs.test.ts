@@ -2,8 +2,8 @@
 // broken saves, and a removed master's instances leave nothing behind.
 
 import { describe, expect, it } from 'vitest';
-import { createPrefs, type Theme } from '../../renderer/store/prefs';
-import { MemoryStorage } from './helpers/services';
+import { createPrefs, type Theme } from '../../../renderer/store/prefs';
+import { MemoryStorage } from '../helpers/services';
 
 describe('preferences', () => {
   it('persist every choice and load them in the next page', () => {

@@ -2,8 +2,8 @@
 // language shown when they are made, named with their master, delivered, and muted ones stay quiet.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Instance, InstanceEvent } from '../../engine/api/types';
-import { testServices, type TestServices } from './helpers/services';
+import type { Instance, InstanceEvent } from '../../../engine/api/types';
+import { testServices, type TestServices } from '../helpers/services';
 
 const inst = (id: string, status: Instance['status'], error?: string): Instance => ({
   id,

@@ -4,14 +4,14 @@
 // master itself, not only in the store.
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Instance } from '../../engine/api/types';
-import { HttpApi } from '../../engine/api/http-client';
-import { formatNodePassUrl, parseNodePassUrl } from '../../engine/url/model';
-import { keyOf } from '../../renderer/store/app-state';
-import { exportInstances } from '../../renderer/lib/transfer';
-import { EventLog, must, removeDir, startMaster, type MasterHandle } from '../helpers/master';
-import { freePort } from '../helpers/net';
-import { testServices, type TestServices } from './helpers/services';
+import type { Instance } from '../../../engine/api/types';
+import { HttpApi } from '../../../engine/api/http-client';
+import { formatNodePassUrl, parseNodePassUrl } from '../../../engine/url/model';
+import { keyOf } from '../../../renderer/store/app-state';
+import { exportInstances } from '../../../renderer/lib/transfer';
+import { EventLog, must, removeDir, startMaster, type MasterHandle } from '../../helpers/master';
+import { freePort } from '../../helpers/net';
+import { testServices, type TestServices } from '../helpers/services';
 
 let master: MasterHandle;
 let svc: TestServices;

@@ -3,7 +3,7 @@
 // and the paired client follows the server.
 
 import { describe, expect, it } from 'vitest';
-import { formView, initialFormState, instanceFormReducer as reduce, type InstanceFormAction, type InstanceFormState } from '../../renderer/lib/instance-form';
+import { formView, initialFormState, instanceFormReducer as reduce, type InstanceFormAction, type InstanceFormState } from '../../../renderer/lib/instance-form';
 
 const run = (...actions: InstanceFormAction[]): InstanceFormState => actions.reduce(reduce, initialFormState());
 
