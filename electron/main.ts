@@ -10,9 +10,8 @@ import { CHANNELS } from '../engine/api/bridge';
 import { LOCAL_MASTER } from '../engine/api/desktop';
 import type { MasterProcess } from '../desktop/launch';
 import { defaultDataDir } from '../engine/master/paths';
-import { setLocale, t } from '../renderer/i18n';
-import { registerChinese } from '../renderer/i18n/zh';
-import { formatRate } from '../renderer/lib/format';
+import { formatRate } from '../shared/format';
+import { resolveLocale, translator } from '../shared/i18n';
 import { DESKTOP_FILE, readFleetFile } from '../desktop/fleet-file';
 import { DesktopService } from '../desktop/service';
 import { registerApiHandlers, type RegisteredHandlers } from './ipc-handlers';
@@ -32,6 +31,8 @@ let master: MasterProcess | null = null;
 let tray: Tray | null = null;
 let trayCtl: TrayController | null = null;
 let handlers: RegisteredHandlers | null = null;
+// The tray's language: the user's choice from the settings, else the system's.
+let tr = translator('en');
 
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
@@ -65,9 +66,7 @@ async function start(): Promise<void> {
   // The fleet and settings live next to the master's state (the user's data directory).
   const file = path.join(defaultDataDir(), DESKTOP_FILE);
   const stored = readFleetFile(file);
-  registerChinese();
-  if (stored.locale) setLocale(stored.locale);
-  else if (app.getLocale().toLowerCase().startsWith('zh')) setLocale('zh');
+  tr = translator(resolveLocale(stored.locale, app.getLocale()));
   const onLine = (line: string) => process.stdout.write(line + '\n');
   const base = localMasterLaunch(paths, process.env, onLine);
   const listen = masterListen({ masterHost: base.host ?? '127.0.0.1', masterPort: base.port ?? 0 }, stored.apiAccess);
@@ -92,7 +91,7 @@ async function start(): Promise<void> {
       note.show();
     },
     onLocale: (l) => {
-      setLocale(l);
+      tr = translator(resolveLocale(l, app.getLocale()));
       trayCtl?.refresh(true);
     },
     onMasterChanged: (id) => handlers?.dropMaster(id),
@@ -126,7 +125,7 @@ async function start(): Promise<void> {
       setActive: (active) => setIcon(active),
     },
     {
-      t,
+      t: (key, vars) => tr.t(key, vars),
       formatRate,
       onOpen: () => showWindow(),
       onNew: () => showWindow('#/new'),

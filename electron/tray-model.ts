@@ -5,7 +5,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import type { Instance } from '../engine/api/types';
 import { API_KEY_ID } from '../engine/api/types';
-import type { MessageKey, Vars } from '../renderer/i18n';
+import type { MessageKey, Vars } from '../shared/i18n';
 
 export type TrayAction =
   | { kind: 'open' }

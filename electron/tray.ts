@@ -4,7 +4,7 @@
 
 import type { NodePassApi, Subscription } from '../engine/api/contract';
 import { API_KEY_ID, type Instance } from '../engine/api/types';
-import { TrafficBook, TOTAL } from '../renderer/lib/traffic';
+import { TrafficBook, TOTAL } from '../shared/traffic';
 import { trayMenu, trayTitle, trayTooltip, type TrayAction, type TrayItem, type Translate } from './tray-model';
 
 export interface TraySurface {

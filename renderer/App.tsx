@@ -1,13 +1,12 @@
 // The window: sidebar (navigation, masters and their status, theme) and the routed view. The whole
 // tree is keyed by the language, so switching it re-renders every string at once.
 
-import { t } from './i18n';
-import { formatUptime } from './lib/format';
-import { useRoute } from './lib/router';
-import { useNow } from './lib/hooks';
-import { labelFor, useApp } from './store/app';
-import { useNotices } from './store/notices';
-import { usePrefs } from './store/prefs';
+import { useT } from './hooks/i18n';
+import { formatUptime } from '../shared/format';
+import { useNow } from './hooks/now';
+import { useRoute } from './hooks/route';
+import { useApp, useNotices, usePrefs } from './hooks/services';
+import { labelFor } from './store/derived';
 import { ThemeToggle } from './components/ThemeToggle';
 import { Icon } from './components/Icon';
 import { Logo } from './components/Logo';
@@ -20,6 +19,7 @@ import { NoticesView } from './views/NoticesView';
 import { SettingsView } from './views/SettingsView';
 
 function MasterCard() {
+  const t = useT();
   const masters = useApp((s) => s.masters);
   const now = useNow(5000);
   return (
@@ -28,7 +28,7 @@ function MasterCard() {
         <div key={m.id} className="master" data-testid="master-status" data-master={m.id} data-connected={m.connected}>
           <span className={`dot ${m.connected ? 'dot-running' : 'dot-error'}`} />
           <div className="master-text">
-            <div className="master-name">{labelFor(m)}</div>
+            <div className="master-name">{labelFor(t, m)}</div>
             <div className="muted small">
               {m.connected
                 ? m.info
@@ -44,6 +44,7 @@ function MasterCard() {
 }
 
 export function App({ onLogout }: { onLogout?: () => void }) {
+  const t = useT();
   const route = useRoute();
   const theme = usePrefs((s) => s.theme);
   const locale = usePrefs((s) => s.locale);

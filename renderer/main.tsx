@@ -1,103 +1,128 @@
-// Boot: inside Electron the preload bridge is the API (one adapter per master); in a browser
-// (headless mode) the page signs in with the one-time token from its URL and talks HTTP — to the
-// local master through the same origin, to remote masters through the same origin's /fleet/<id>
-// pass-through (the strict CSP allows no other origin).
+// Boot: inside Electron the preload bridge is the API; in a browser (headless mode) the page signs
+// in with the one-time token from its URL (or the API key) and talks HTTP. Either way it makes the
+// session's services once, starts the once-a-second tick and renders the app under the providers.
+// The page's own I/O (storage, theme, title) is wired here.
 
-import { StrictMode } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
+import { StrictMode, type ReactNode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { translator } from '../shared/i18n';
 import { App } from './App';
-import { apiFromBridge } from './api/ipc-client';
-import { desktopOverHttp } from './api/desktop-http';
-import { HttpApi } from '../engine/api/http-client';
-import { LOCAL_MASTER } from '../engine/api/desktop';
+import { bridgeApis, httpApis, type ApiFactory } from './api/factory';
 import { logout, resumeSession, type SessionInfo } from './api/session';
-import { resolveLocale, setLocale, t } from './i18n';
-import { registerChinese } from './i18n/zh';
-import { navigate } from './lib/router';
-import { labelFor, removeMaster, sampleTraffic, traffic, useApp } from './store/app';
-import { startFleet } from './store/fleet';
-import { runNotices, setDelivery } from './store/notices';
-import { applyTheme, usePrefs, watchSystemTheme } from './store/prefs';
+import { pageLocale } from './hooks/i18n';
+import { navigate } from './hooks/route';
+import { Providers } from './hooks/services';
+import { browserDelivery, desktopDelivery } from './platform/notifications';
+import { applyTheme, systemTheme, watchSystemTheme } from './platform/theme';
+import type { Deliver } from './store/notifier';
+import { createPrefs } from './store/prefs';
+import { createServices, type Services } from './store/services';
 import { LoginView } from './views/LoginView';
 import './styles.css';
 
-registerChinese();
-
-setLocale(resolveLocale(usePrefs.getState().locale));
-applyTheme(usePrefs.getState().theme);
-watchSystemTheme();
-usePrefs.subscribe((s, prev) => {
-  if (s.locale !== prev.locale) {
-    setLocale(resolveLocale(s.locale));
-    document.documentElement.lang = resolveLocale(s.locale) === 'zh' ? 'zh-CN' : 'en';
-    document.title = t('app.name');
+function storage(kind: 'localStorage' | 'sessionStorage'): Storage | null {
+  try {
+    return window[kind];
+  } catch {
+    // Storage disabled: preferences and charts last for this page only.
+    return null;
   }
+}
+
+const prefs = createPrefs({ storage: storage('localStorage'), systemTheme });
+
+const currentT = () => translator(pageLocale(prefs.state.getState().locale)).t;
+
+function showLanguage(): void {
+  document.documentElement.lang = pageLocale(prefs.state.getState().locale) === 'zh' ? 'zh-CN' : 'en';
+  document.title = currentT()('app.name');
+}
+
+applyTheme(prefs.state.getState().theme);
+watchSystemTheme(() => prefs.systemThemeChanged());
+prefs.state.subscribe((s, prev) => {
+  if (s.theme !== prev.theme) applyTheme(s.theme);
+  if (s.locale !== prev.locale) showLanguage();
 });
-document.documentElement.lang = resolveLocale(usePrefs.getState().locale) === 'zh' ? 'zh-CN' : 'en';
+showLanguage();
 
 // The last five minutes of traffic survive a reload of the page (not a restart of the app).
 const TRAFFIC_KEY = 'npd.traffic';
-try {
-  traffic.importRings(JSON.parse(sessionStorage.getItem(TRAFFIC_KEY) ?? 'null'), Date.now());
-} catch {
-  // Nothing saved, or not readable: start empty.
-}
-addEventListener('pagehide', () => {
+let session: { services: Services; stop(): void } | null = null;
+
+function saveTraffic(): void {
+  if (!session) return;
   try {
-    sessionStorage.setItem(TRAFFIC_KEY, JSON.stringify(traffic.exportRings()));
+    storage('sessionStorage')?.setItem(TRAFFIC_KEY, JSON.stringify(session.services.store.traffic.exportRings()));
   } catch {
     // Storage full or disabled: the charts start empty next time.
   }
-});
-setInterval(() => {
-  const now = Date.now();
-  sampleTraffic(now);
-  runNotices(now, (key) => {
-    const s = useApp.getState();
-    const i = s.instances[key];
-    return i ? labelFor(s.masters[i.master]) : '';
-  });
-}, 1000);
+}
+addEventListener('pagehide', saveTraffic);
 
-const root: Root = createRoot(document.getElementById('root')!);
+function startSession(apis: ApiFactory, deliver: Deliver): Services {
+  const services = createServices({ apis, prefs, deliver, systemLocale: navigator.language });
+  try {
+    services.store.traffic.importRings(JSON.parse(storage('sessionStorage')?.getItem(TRAFFIC_KEY) ?? 'null'), Date.now());
+  } catch {
+    // Nothing saved, or not readable: start empty.
+  }
+  const timer = setInterval(() => services.tick(Date.now()), 1000);
+  session = {
+    services,
+    stop() {
+      clearInterval(timer);
+      services.dispose();
+    },
+  };
+  void services.store.startFleet();
+  return services;
+}
 
-function render(node: React.ReactNode) {
-  root.render(<StrictMode>{node}</StrictMode>);
+function endSession(): void {
+  saveTraffic();
+  session?.stop();
+  session = null;
+}
+
+const root = createRoot(document.getElementById('root')!);
+
+function render(node: ReactNode, services?: Services) {
+  root.render(
+    <StrictMode>
+      <Providers prefs={prefs} services={services}>
+        {node}
+      </Providers>
+    </StrictMode>,
+  );
 }
 
 function startHttp(s: SessionInfo) {
-  const origin = window.location.origin;
-  const local = () => new HttpApi({ baseUrl: new URL(s.base, window.location.href).href, apiKey: s.key });
-  void startFleet(
-    desktopOverHttp(s.key),
-    (m) => (m.local ? local() : new HttpApi({ baseUrl: `${origin}/fleet/${encodeURIComponent(m.id)}`, apiKey: s.key })),
-    local,
-  );
+  const services = startSession(httpApis(s, window.location.href), browserDelivery);
   render(
     <App
       onLogout={() => {
         void logout().then(() => {
-          for (const id of Object.keys(useApp.getState().masters)) removeMaster(id);
+          endSession();
           render(<LoginView reason="" onLogin={startHttp} />);
         });
       }}
     />,
+    services,
   );
 }
 
 async function boot() {
-  document.title = t('app.name');
   const bridge = window.nodepass;
   if (bridge) {
-    setDelivery(async (title, body) => ((await bridge.desktop.notify({ title, body })).ok ? 'os' : 'none'));
-    void startFleet(bridge.desktop, (m) => apiFromBridge(bridge, m.id), () => apiFromBridge(bridge, LOCAL_MASTER));
+    const services = startSession(bridgeApis(bridge), desktopDelivery(bridge.desktop));
     bridge.onNavigate((route) => navigate(route));
-    render(<App />);
+    render(<App />, services);
     return;
   }
   const s = await resumeSession();
   if (s.ok) startHttp(s.session);
-  else render(<LoginView reason={s.status === 401 ? t('login.expired') : s.status === 0 ? s.error : ''} onLogin={startHttp} />);
+  else render(<LoginView reason={s.status === 401 ? currentT()('login.expired') : s.status === 0 ? s.error : ''} onLogin={startHttp} />);
 }
 
 void boot();

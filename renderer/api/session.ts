@@ -1,4 +1,4 @@
-// Headless mode's login (electron/headless.ts serves the page): the URL printed by `npm start`
+// Headless mode's login (desktop/headless.ts serves the page): the URL printed by `npm start`
 // carries a one-time token; the page trades it for the API key and an HttpOnly session cookie, then
 // drops it from the address bar. A reload (or a new tab) asks the session for the key again.
 

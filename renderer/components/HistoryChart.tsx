@@ -4,10 +4,11 @@
 
 import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
-import { t } from '../i18n';
-import { formatAxisBytes, formatBytes } from '../lib/format';
+import { useT } from '../hooks/i18n';
+import { formatAxisBytes, formatBytes } from '../../shared/format';
 import { historySeries, RANGES, type HistoryRange, type HistorySeries } from '../lib/history';
-import { apiOf } from '../store/app';
+import { useServices } from '../hooks/services';
+import { keyOf } from '../store/app-state';
 
 function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
@@ -26,6 +27,8 @@ function axisLabel(range: HistoryRange, s: number): string {
 }
 
 export function HistoryChart({ master, id, theme }: { master: string; id: string; theme: string }) {
+  const t = useT();
+  const { store } = useServices();
   const [range, setRange] = useState<HistoryRange>('hour');
   const [series, setSeries] = useState<HistorySeries | null>(null);
   const [error, setError] = useState('');
@@ -34,7 +37,7 @@ export function HistoryChart({ master, id, theme }: { master: string; id: string
   useEffect(() => {
     let alive = true;
     const load = async () => {
-      const r = await apiOf(master).trafficHistory(id, RANGES[range].resolution);
+      const r = await store.trafficHistory(keyOf(master, id), RANGES[range].resolution);
       if (!alive) return;
       if (!r.ok) {
         setError(r.status === 404 ? t('history.unsupported') : r.error);
@@ -50,7 +53,7 @@ export function HistoryChart({ master, id, theme }: { master: string; id: string
       alive = false;
       clearInterval(timer);
     };
-  }, [master, id, range]);
+  }, [store, master, id, range, t]);
 
   useEffect(() => {
     const el = box.current;
@@ -96,7 +99,7 @@ export function HistoryChart({ master, id, theme }: { master: string; id: string
       ro.disconnect();
       u.destroy();
     };
-  }, [series, theme, range]);
+  }, [series, theme, range, t]);
 
   return (
     <section className="card" data-testid="history">

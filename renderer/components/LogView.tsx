@@ -1,14 +1,16 @@
 // Live log of one instance: level filter, text search, follows the tail until the user scrolls up.
 
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { t } from '../i18n';
+import { useT } from '../hooks/i18n';
 import { LOG_LEVELS, type LogLevelName } from '../lib/logline';
-import { clearLogs, useLogs } from '../store/app';
+import { useLogs, useServices } from '../hooks/services';
 import { Icon } from './Icon';
 
 const EMPTY: never[] = [];
 
 export function LogView({ k }: { k: string }) {
+  const t = useT();
+  const { store } = useServices();
   const entries = useLogs((s) => s.byKey[k] ?? EMPTY);
   const [levels, setLevels] = useState<Record<LogLevelName, boolean>>({ debug: true, info: true, warn: true, error: true, event: true });
   const [query, setQuery] = useState('');
@@ -51,7 +53,7 @@ export function LogView({ k }: { k: string }) {
           <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} />
           {t('logs.follow')}
         </label>
-        <button type="button" className="btn ghost small" onClick={() => clearLogs(k)}>
+        <button type="button" className="btn ghost small" onClick={() => store.clearLogs(k)}>
           {t('logs.clear')}
         </button>
       </div>

@@ -6,9 +6,9 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { onTick, traffic } from '../store/app';
-import { clockTime, formatAxisBytes, formatRate } from '../lib/format';
-import { t } from '../i18n';
+import { useServices } from '../hooks/services';
+import { clockTime, formatAxisBytes, formatRate } from '../../shared/format';
+import { useT } from '../hooks/i18n';
 
 const WINDOW_S = 300;
 
@@ -29,10 +29,12 @@ function withAlpha(colour: string, alpha: number): string {
 }
 
 export function TrafficChart({ seriesKey, height = 180, theme, label }: { seriesKey: string; height?: number; theme: string; label?: string }) {
+  const t = useT();
   const box = useRef<HTMLDivElement>(null);
   const legendIn = useRef<HTMLElement>(null);
   const legendOut = useRef<HTMLElement>(null);
   const legendTime = useRef<HTMLElement>(null);
+  const { store } = useServices();
 
   useEffect(() => {
     const el = box.current;
@@ -43,7 +45,7 @@ export function TrafficChart({ seriesKey, height = 180, theme, label }: { series
     const grid = cssVar('--chart-grid', '#e5e7eb');
     const axis = cssVar('--text-muted', '#6b7280');
     let now = Date.now() / 1000;
-    let data = traffic.ring(seriesKey).toArrays();
+    let data = store.traffic.ring(seriesKey).toArrays();
 
     const showLegend = (idx: number | null) => {
       const n = data[0].length;
@@ -86,7 +88,7 @@ export function TrafficChart({ seriesKey, height = 180, theme, label }: { series
     const u = new uPlot(opts, data, el);
     const redraw = () => {
       now = Date.now() / 1000;
-      data = traffic.ring(seriesKey).toArrays();
+      data = store.traffic.ring(seriesKey).toArrays();
       u.setData(data);
       if (u.cursor.idx == null) showLegend(null);
       // What is plotted, in numbers: lets tests and assistive tools read the chart.
@@ -96,7 +98,7 @@ export function TrafficChart({ seriesKey, height = 180, theme, label }: { series
       el.dataset.peak = String(Math.round(peak));
     };
     redraw();
-    const off = onTick(redraw);
+    const off = store.onTick(redraw);
     const ro = new ResizeObserver(() => {
       const w = el.clientWidth;
       if (w > 0 && Math.abs(w - u.width) > 1) u.setSize({ width: w, height });
@@ -107,7 +109,7 @@ export function TrafficChart({ seriesKey, height = 180, theme, label }: { series
       ro.disconnect();
       u.destroy();
     };
-  }, [seriesKey, height, theme]);
+  }, [store, seriesKey, height, theme, t]);
 
   return (
     <div className="chart-wrap">

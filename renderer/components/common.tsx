@@ -2,7 +2,8 @@
 
 import { useEffect, useState, type ReactNode } from 'react';
 import type { Instance } from '../../engine/api/types';
-import { t } from '../i18n';
+import type { Translate } from '../../shared/i18n';
+import { useT } from '../hooks/i18n';
 import { Icon, type IconName } from './Icon';
 
 export function StatusDot({ status }: { status: Instance['status'] }) {
@@ -10,6 +11,7 @@ export function StatusDot({ status }: { status: Instance['status'] }) {
 }
 
 export function StatusPill({ status }: { status: Instance['status'] }) {
+  const t = useT();
   const label = status === 'running' ? t('status.running') : status === 'error' ? t('status.error') : t('status.stopped');
   return (
     <span className={`pill pill-${status || 'stopped'}`} data-status={status}>
@@ -20,11 +22,12 @@ export function StatusPill({ status }: { status: Instance['status'] }) {
 }
 
 export function TypeBadge({ type }: { type: Instance['type'] }) {
+  const t = useT();
   return <span className={`badge badge-${type}`}>{type === 'server' ? t('type.server') : t('type.client')}</span>;
 }
 
 /** The run mode a CHECK_POINT reported, in words (0 = not known yet). */
-export function modeText(type: Instance['type'], mode: number): string {
+export function modeText(t: Translate, type: Instance['type'], mode: number): string {
   if (mode === 1) return type === 'server' ? t('mode.server.1') : t('mode.client.1');
   if (mode === 2) return type === 'server' ? t('mode.server.2') : t('mode.client.2');
   return '—';
@@ -102,6 +105,7 @@ export function ConfirmButton(props: { icon: IconName; label: string; confirmLab
 }
 
 export function CopyButton({ text, label }: { text: string; label?: string }) {
+  const t = useT();
   const [done, setDone] = useState(false);
   return (
     <button
@@ -131,6 +135,7 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
 
 /** A modal panel over the page; Escape or the backdrop closes it. */
 export function Modal({ title, onClose, children, testId, wide }: { title: string; onClose: () => void; children: ReactNode; testId?: string; wide?: boolean }) {
+  const t = useT();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
     window.addEventListener('keydown', onKey);

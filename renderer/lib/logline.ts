@@ -16,7 +16,7 @@ export interface LogEntry {
 const ANSI = /\x1b\[[0-9;]*m/g;
 const LINE = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?)\s+(DEBUG|INFO|WARN|ERROR|EVENT)\s+(.*)$/s;
 
-export function stripAnsi(s: string): string {
+function stripAnsi(s: string): string {
   return s.replace(ANSI, '');
 }
 

@@ -37,7 +37,7 @@ interface Track {
   name: string;
 }
 
-export function healthOf(status: string, expectedStop: boolean): Health {
+function healthOf(status: string, expectedStop: boolean): Health {
   if (status === 'running') return 'up';
   if (status === 'error') return 'down';
   return expectedStop ? 'off' : 'down';

@@ -3,7 +3,7 @@
 // instance, so nobody mistakes a stripped file for a complete one; an import of such a file
 // creates instances without those parts (the key then derives from the port, as NodePass does).
 
-export const EXPORT_FORMAT = 'nodepass-desktop-instances';
+const EXPORT_FORMAT = 'nodepass-desktop-instances';
 
 export interface ExportedInstance {
   /** The ID on the master it came from (an import links `meta.peer.sid` to the new IDs). */

@@ -74,7 +74,7 @@ export function assembleUrl(f: FormFields): string {
   return `${f.scheme}://${key}${f.tunnel.trim()}/${targets.join(',')}${q ? '?' + q : ''}`;
 }
 
-export function fieldOfIssue(issue: UrlIssue): FieldId {
+function fieldOfIssue(issue: UrlIssue): FieldId {
   switch (issue.param) {
     case 'tunnel address':
       return 'tunnel';

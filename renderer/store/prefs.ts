@@ -1,12 +1,11 @@
-// User preferences kept in localStorage: theme (light, dark or the system's), language,
-// notifications (on/off, muted instances) and the user's order of the instance list.
+// The user's preferences, kept in the page's storage: theme (light, dark or the system's),
+// language, notifications (on/off, muted instances) and the user's order of the instance list.
+// The storage and the system theme are handed in, so this runs (and is tested) without a DOM.
 
-import { create } from 'zustand';
+import { createStore, type StoreApi } from 'zustand/vanilla';
 
 export type ThemeChoice = 'light' | 'dark' | 'system';
 export type Theme = 'light' | 'dark';
-
-const KEY = 'npd.prefs';
 
 export interface Prefs {
   themeChoice: ThemeChoice;
@@ -19,13 +18,35 @@ export interface Prefs {
   order: string[];
 }
 
-const systemDark = () => typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;
+export type PrefsPatch = Partial<Pick<Prefs, 'locale' | 'notifications' | 'muted' | 'order'>>;
 
-function load(): Prefs {
-  const defaults: Prefs = { themeChoice: 'system', theme: systemDark() ? 'dark' : 'light', locale: '', notifications: true, muted: {}, order: [] };
+export interface PrefsOptions {
+  /** Where the preferences live (localStorage in the page); null keeps them for this page only. */
+  storage: Pick<Storage, 'getItem' | 'setItem'> | null;
+  /** The system's theme now. */
+  systemTheme: () => Theme;
+}
+
+export interface PrefsStore {
+  readonly state: StoreApi<Prefs>;
+  setThemeChoice(choice: ThemeChoice): void;
+  /** The quick toggle: an explicit light or dark. */
+  setTheme(theme: Theme): void;
+  /** The system theme changed: follow it while the choice is 'system'. */
+  systemThemeChanged(): void;
+  set(patch: PrefsPatch): void;
+  toggleMuted(key: string): void;
+  /** Drops what is kept for instance keys with this prefix (a master removed from the fleet). */
+  forget(prefix: string): void;
+}
+
+const KEY = 'npd.prefs';
+
+function load(o: PrefsOptions): Prefs {
+  const defaults: Prefs = { themeChoice: 'system', theme: o.systemTheme(), locale: '', notifications: true, muted: {}, order: [] };
   try {
-    const saved = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<Prefs> & { theme?: string };
-    // Older saves had only `theme` (light/dark): that was an explicit choice.
+    const saved = JSON.parse(o.storage?.getItem(KEY) ?? '{}') as Partial<Prefs> & { theme?: string };
+    // A save without themeChoice holds an explicit light or dark in `theme`.
     const choice: ThemeChoice =
       saved.themeChoice === 'light' || saved.themeChoice === 'dark' || saved.themeChoice === 'system'
         ? saved.themeChoice
@@ -45,50 +66,48 @@ function load(): Prefs {
   }
 }
 
-export const usePrefs = create<Prefs>(load);
+export function createPrefs(o: PrefsOptions): PrefsStore {
+  const state = createStore<Prefs>(() => load(o));
 
-function persist(): void {
-  try {
-    const { themeChoice, locale, notifications, muted, order } = usePrefs.getState();
-    localStorage.setItem(KEY, JSON.stringify({ themeChoice, locale, notifications, muted, order }));
-  } catch {
-    // Private mode: the choice lasts for this page only.
-  }
-}
+  const persist = () => {
+    try {
+      const { themeChoice, locale, notifications, muted, order } = state.getState();
+      o.storage?.setItem(KEY, JSON.stringify({ themeChoice, locale, notifications, muted, order }));
+    } catch {
+      // Private mode or a full storage: the choice lasts for this page only.
+    }
+  };
 
-export function applyTheme(theme: Theme): void {
-  document.documentElement.dataset.theme = theme;
-  document.documentElement.style.colorScheme = theme;
-}
+  const set = (patch: PrefsPatch) => {
+    state.setState(patch);
+    persist();
+  };
 
-export function setThemeChoice(choice: ThemeChoice): void {
-  const theme: Theme = choice === 'system' ? (systemDark() ? 'dark' : 'light') : choice;
-  usePrefs.setState({ themeChoice: choice, theme });
-  applyTheme(theme);
-  persist();
-}
+  const setThemeChoice = (choice: ThemeChoice) => {
+    state.setState({ themeChoice: choice, theme: choice === 'system' ? o.systemTheme() : choice });
+    persist();
+  };
 
-/** The quick toggle: an explicit light or dark. */
-export function setTheme(theme: Theme): void {
-  setThemeChoice(theme);
-}
-
-/** Follows the system while the choice is 'system'. */
-export function watchSystemTheme(): void {
-  if (typeof matchMedia !== 'function') return;
-  matchMedia('(prefers-color-scheme: dark)').addEventListener?.('change', () => {
-    if (usePrefs.getState().themeChoice === 'system') setThemeChoice('system');
-  });
-}
-
-export function setPrefs(patch: Partial<Pick<Prefs, 'locale' | 'notifications' | 'muted' | 'order'>>): void {
-  usePrefs.setState(patch);
-  persist();
-}
-
-export function toggleMuted(key: string): void {
-  const muted = { ...usePrefs.getState().muted };
-  if (muted[key]) delete muted[key];
-  else muted[key] = true;
-  setPrefs({ muted });
+  return {
+    state,
+    setThemeChoice,
+    setTheme: (theme) => setThemeChoice(theme),
+    systemThemeChanged() {
+      if (state.getState().themeChoice === 'system') setThemeChoice('system');
+    },
+    set,
+    toggleMuted(key) {
+      const muted = { ...state.getState().muted };
+      if (muted[key]) delete muted[key];
+      else muted[key] = true;
+      set({ muted });
+    },
+    forget(prefix) {
+      const { muted, order } = state.getState();
+      const keep = (k: string) => !k.startsWith(prefix);
+      const kept = Object.fromEntries(Object.entries(muted).filter(([k]) => keep(k))) as Record<string, true>;
+      if (Object.keys(kept).length === Object.keys(muted).length && order.every(keep)) return;
+      set({ muted: kept, order: order.filter(keep) });
+    },
+  };
 }

@@ -2,18 +2,19 @@
 // its live log.
 
 import { useState } from 'react';
-import { t } from '../i18n';
-import { formatBytes, formatRate } from '../lib/format';
-import { hrefOf } from '../lib/router';
-import { rxOf, txOf, ZERO_RATE } from '../lib/traffic';
-import { displayName, labelFor, useApp } from '../store/app';
-import { CopyButton, Empty, modeText, StatusPill, TypeBadge } from '../components/common';
+import { formatBytes, formatRate } from '../../shared/format';
+import { rxOf, txOf, ZERO_RATE } from '../../shared/traffic';
+import { CopyButton, Empty, MasterBadge, modeText, StatusPill, TypeBadge } from '../components/common';
+import { HistoryChart } from '../components/HistoryChart';
 import { Icon } from '../components/Icon';
+import { InstanceActions, MuteButton } from '../components/InstanceActions';
 import { LogView } from '../components/LogView';
 import { TrafficChart } from '../components/TrafficChart';
-import { HistoryChart } from '../components/HistoryChart';
-import { MasterBadge } from '../components/common';
-import { addressOf, MuteButton, RowActions } from './InstancesView';
+import { useT } from '../hooks/i18n';
+import { useApp } from '../hooks/services';
+import { addressOf } from '../lib/address';
+import { hrefOf } from '../lib/routes';
+import { displayName, labelFor } from '../store/derived';
 import { PeerEditor, ShareDialog, TagEditor } from './InstanceExtras';
 
 function Stat({ label, value, sub, testId }: { label: string; value: string; sub?: string; testId?: string }) {
@@ -29,11 +30,12 @@ function Stat({ label, value, sub, testId }: { label: string; value: string; sub
 }
 
 export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' | 'logs'; theme: string }) {
+  const t = useT();
   const i = useApp((s) => s.instances[k]);
   const rate = useApp((s) => s.rates[k] ?? ZERO_RATE);
   const busy = useApp((s) => s.busy[k]);
   const connected = useApp((s) => Object.values(s.masters).some((m) => m.connected));
-  const masterLabel = useApp((s) => (i && Object.keys(s.masters).length > 1 ? labelFor(s.masters[i.master], i.master) : ''));
+  const masterLabel = useApp((s) => (i && Object.keys(s.masters).length > 1 ? labelFor(t, s.masters[i.master], i.master) : ''));
   const [sharing, setSharing] = useState(false);
   if (!i) {
     return (
@@ -67,7 +69,7 @@ export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' |
           </p>
         </div>
         <div className="spacer" />
-        <RowActions k={k} status={i.status} busy={busy} name={name} labelled />
+        <InstanceActions k={k} status={i.status} busy={busy} name={name} labelled />
       </header>
       {sharing && <ShareDialog i={i} onClose={() => setSharing(false)} />}
       {i.status === 'error' && (
@@ -102,7 +104,7 @@ export function InstanceDetail({ k, tab, theme }: { k: string; tab: 'overview' |
               <h2>{t('detail.connection')}</h2>
             </div>
             <div className="stats">
-              <Stat label={t('col.mode')} value={modeText(i.type, i.mode)} />
+              <Stat label={t('col.mode')} value={modeText(t, i.type, i.mode)} />
               <Stat label={t('col.ping')} value={running && i.mode > 0 ? `${i.ping} ms` : '—'} />
               <Stat label={t('col.pool')} value={running ? String(i.pool) : '—'} />
               <Stat label={t('detail.tcpSessions')} value={running ? String(i.tcps) : '—'} />

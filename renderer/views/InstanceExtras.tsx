@@ -2,21 +2,24 @@
 // (meta.peer, set on both ends), and sharing the instance as its URL or a QR code.
 
 import { useEffect, useState } from 'react';
-import { t } from '../i18n';
-import { qrDataUrl } from '../lib/qr';
+import { useT } from '../hooks/i18n';
+import { qrDataUrl } from '../platform/qr';
 import { stripSecrets } from '../lib/transfer';
-import { apiOf, applyInstance, displayName, keyOf, toast, useApp, type InstRecord } from '../store/app';
-import { usePrefs } from '../store/prefs';
-import { CopyButton, Modal, TagChips } from '../components/common';
+import { useApp, usePrefs, useServices } from '../hooks/services';
+import type { InstRecord } from '../store/app-state';
+import { displayName } from '../store/derived';
+import { NO_PEER } from '../store/peers';
+import { CopyButton, Modal } from '../components/common';
 import { Icon } from '../components/Icon';
 
 export function TagEditor({ i }: { i: InstRecord }) {
+  const t = useT();
   const [text, setText] = useState('');
   const tags = i.meta?.tags ?? {};
+  const { store } = useServices();
   const save = async (next: Record<string, string>) => {
-    const r = await apiOf(i.master).updateInstance(i.id, { meta: { tags: next } });
-    if (r.ok) applyInstance(i.master, r.value);
-    else toast('error', () => t('action.failed', { action: t('tags.title'), error: r.error }));
+    const r = await store.saveTags(i.key, next);
+    if (!r.ok) store.toast('error', (t) => t('action.failed', { action: t('tags.title'), error: r.error }));
   };
   const add = () => {
     const raw = text.trim();
@@ -66,9 +69,8 @@ export function TagEditor({ i }: { i: InstRecord }) {
   );
 }
 
-const EMPTY_PEER = { sid: '', type: '', alias: '' };
-
 export function PeerEditor({ i }: { i: InstRecord }) {
+  const t = useT();
   const candidates = useApp((s) =>
     Object.values(s.instances)
       .filter((x) => x.master === i.master && x.id !== i.id && x.type !== i.type)
@@ -76,24 +78,11 @@ export function PeerEditor({ i }: { i: InstRecord }) {
       .join('\n'),
   );
   const options = candidates ? candidates.split('\n').map((l) => l.split('\t')) : [];
-  const peer = i.meta?.peer ?? EMPTY_PEER;
+  const { store } = useServices();
+  const peer = i.meta?.peer ?? NO_PEER;
   const link = async (sid: string) => {
-    const api = apiOf(i.master);
-    const all = useApp.getState().instances;
-    // Unpair the old peer, then pair both ends (each points at the other).
-    if (peer.sid && all[keyOf(i.master, peer.sid)]) {
-      const r = await api.updateInstance(peer.sid, { meta: { peer: EMPTY_PEER } });
-      if (r.ok) applyInstance(i.master, r.value);
-    }
-    const other = all[keyOf(i.master, sid)];
-    const mine = other ? { sid: other.id, type: other.type, alias: displayName(other) } : EMPTY_PEER;
-    const r = await api.updateInstance(i.id, { meta: { peer: mine } });
-    if (!r.ok) return toast('error', () => t('action.failed', { action: t('peer.title'), error: r.error }));
-    applyInstance(i.master, r.value);
-    if (other) {
-      const back = await api.updateInstance(other.id, { meta: { peer: { sid: i.id, type: i.type, alias: displayName(i) } } });
-      if (back.ok) applyInstance(i.master, back.value);
-    }
+    const r = await store.linkPeers(i.master, i.id, sid);
+    if (!r.ok) store.toast('error', (t) => t('action.failed', { action: t('peer.title'), error: r.error }));
   };
   return (
     <div className="setting-row">
@@ -119,6 +108,7 @@ export function PeerEditor({ i }: { i: InstRecord }) {
 }
 
 export function ShareDialog({ i, onClose }: { i: InstRecord; onClose: () => void }) {
+  const t = useT();
   const [secrets, setSecrets] = useState(false);
   const [qr, setQr] = useState('');
   const theme = usePrefs((s) => s.theme);
@@ -152,5 +142,3 @@ export function ShareDialog({ i, onClose }: { i: InstRecord; onClose: () => void
     </Modal>
   );
 }
-
-export { TagChips };

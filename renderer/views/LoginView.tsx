@@ -1,12 +1,13 @@
 // Headless mode without a session: explain where the login link is, or take the API key.
 
 import { useState } from 'react';
-import { t } from '../i18n';
+import { useT } from '../hooks/i18n';
 import { loginWithKey, type SessionInfo } from '../api/session';
 import { Logo } from '../components/Logo';
 import { ThemeToggle } from '../components/ThemeToggle';
 
 export function LoginView({ reason, onLogin }: { reason: string; onLogin: (s: SessionInfo) => void }) {
+  const t = useT();
   const [key, setKey] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);

@@ -5,16 +5,19 @@
 import { useState, type FormEvent } from 'react';
 import { UNTRUSTED_CERT } from '../../engine/api/desktop';
 import { decodeMasterLink } from '../../engine/api/np-link';
-import { t } from '../i18n';
-import { formatUptime } from '../lib/format';
-import { useNow } from '../lib/hooks';
-import { readQrFromFile } from '../lib/qr';
-import { labelFor, toast, useApp, type MasterState } from '../store/app';
-import { addRemoteMaster, removeRemoteMaster, updateRemoteMaster } from '../store/fleet';
+import { useT } from '../hooks/i18n';
+import { formatUptime } from '../../shared/format';
+import { useNow } from '../hooks/now';
+import { useApp, useServices } from '../hooks/services';
+import { readQrFromFile } from '../platform/qr';
+import type { MasterState } from '../store/app-state';
+import { labelFor } from '../store/derived';
 import { ConfirmButton, Empty } from '../components/common';
 import { Icon } from '../components/Icon';
 
 function MasterRow({ m }: { m: MasterState }) {
+  const t = useT();
+  const { store } = useServices();
   const counts = useApp((s) => {
     let total = 0;
     let running = 0;
@@ -32,8 +35,8 @@ function MasterRow({ m }: { m: MasterState }) {
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(m.name);
   const rename = async () => {
-    const r = await updateRemoteMaster(m.id, { name });
-    if (!r.ok) toast('error', () => t('masters.failed', { error: r.error }));
+    const r = await store.updateRemoteMaster(m.id, { name });
+    if (!r.ok) store.toast('error', (t) => t('masters.failed', { error: r.error }));
     else setEditing(false);
   };
   return (
@@ -57,7 +60,7 @@ function MasterRow({ m }: { m: MasterState }) {
             </button>
           </form>
         ) : (
-          <h2 className="master-title">{labelFor(m)}</h2>
+          <h2 className="master-title">{labelFor(t, m)}</h2>
         )}
         <span className={`pill ${m.connected ? 'pill-running' : 'pill-error'}`} data-testid="master-state">
           {m.connected ? t('masters.online') : t('masters.offline')}
@@ -77,8 +80,8 @@ function MasterRow({ m }: { m: MasterState }) {
               wide
               testId="master-remove"
               onConfirm={() =>
-                void removeRemoteMaster(m.id).then((r) => {
-                  if (!r.ok) toast('error', () => t('masters.failed', { error: r.error }));
+                void store.removeRemoteMaster(m.id).then((r) => {
+                  if (!r.ok) store.toast('error', (t) => t('masters.failed', { error: r.error }));
                 })
               }
             />
@@ -113,7 +116,7 @@ function MasterRow({ m }: { m: MasterState }) {
           <Icon name="key" size={13} /> {t('masters.pinned', { fp: m.fingerprint })}
         </p>
       )}
-      <a className="btn small ghost" href="#/" onClick={() => useApp.setState({ query: `master:"${labelFor(m).toLowerCase()}"` })}>
+      <a className="btn small ghost" href="#/" onClick={() => store.setQuery(`master:"${labelFor(t, m).toLowerCase()}"`)}>
         <Icon name="list" size={14} />
         {t('masters.showInstances')}
       </a>
@@ -124,6 +127,8 @@ function MasterRow({ m }: { m: MasterState }) {
 type Mode = 'address' | 'link';
 
 function AddMaster() {
+  const t = useT();
+  const { store } = useServices();
   const [mode, setMode] = useState<Mode>('address');
   const [name, setName] = useState('');
   const [url, setUrl] = useState('');
@@ -146,10 +151,10 @@ function AddMaster() {
   const submit = async (e: FormEvent, trust = '') => {
     e.preventDefault();
     setBusy(true);
-    const r = await addRemoteMaster({ name, url, key, fingerprint: trust || undefined });
+    const r = await store.addRemoteMaster({ name, url, key, fingerprint: trust || undefined });
     setBusy(false);
     if (r.ok) {
-      toast('info', () => t('masters.added', { name: name || r.value.url }));
+      store.toast('info', (t) => t('masters.added', { name: name || r.value.url }));
       setName('');
       setUrl('');
       setKey('');
@@ -236,6 +241,7 @@ function AddMaster() {
 }
 
 export function MastersView() {
+  const t = useT();
   const masters = useApp((s) => s.masters);
   const list = Object.values(masters);
   return (

@@ -2,18 +2,19 @@
 // each was delivered — so nothing is lost when notifications are off or not permitted.
 
 import { useEffect } from 'react';
-import { t } from '../i18n';
-import { clockTime } from '../lib/format';
-import { hrefOf } from '../lib/router';
-import { clearNotices, markRead, useNotices } from '../store/notices';
-import { usePrefs } from '../store/prefs';
+import { useT } from '../hooks/i18n';
+import { clockTime } from '../../shared/format';
+import { useNotices, usePrefs, useServices } from '../hooks/services';
+import { hrefOf } from '../lib/routes';
 import { Empty } from '../components/common';
 import { Icon } from '../components/Icon';
 
 export function NoticesView() {
+  const t = useT();
+  const { notifier } = useServices();
   const list = useNotices((s) => s.list);
   const enabled = usePrefs((s) => s.notifications);
-  useEffect(() => markRead(), [list.length]);
+  useEffect(() => notifier.markRead(), [notifier, list.length]);
   return (
     <div className="page" data-testid="view-notices">
       <header className="page-head">
@@ -23,7 +24,7 @@ export function NoticesView() {
         </div>
         <div className="spacer" />
         {list.length > 0 && (
-          <button type="button" className="btn ghost small" onClick={clearNotices}>
+          <button type="button" className="btn ghost small" onClick={notifier.clear}>
             {t('logs.clear')}
           </button>
         )}

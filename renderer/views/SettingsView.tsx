@@ -3,11 +3,11 @@
 
 import { useEffect, useState } from 'react';
 import { checkApiAccess, type ApiAccess, type AppSettings } from '../../engine/api/desktop';
-import { availableLocales, resolveLocale, t } from '../i18n';
-import { toast } from '../store/app';
-import { loadSettings, saveSettings } from '../store/fleet';
-import { requestPermission } from '../store/notices';
-import { setPrefs, setThemeChoice, usePrefs, type ThemeChoice } from '../store/prefs';
+import { LOCALES } from '../../shared/i18n';
+import { pageLocale, useT } from '../hooks/i18n';
+import { usePrefs, useServices } from '../hooks/services';
+import { notificationPermission, requestPermission } from '../platform/notifications';
+import type { ThemeChoice } from '../store/prefs';
 
 /** Each language by its own name (not translated: people look for their own). */
 const LANGUAGE_NAMES: Record<string, string> = { en: 'English', zh: '中文' };
@@ -25,18 +25,20 @@ function Section({ title, hint, children, testId }: { title: string; hint?: stri
 }
 
 function ApiAccessForm({ settings, onSaved }: { settings: AppSettings; onSaved: (s: AppSettings) => void }) {
+  const t = useT();
   const [a, setA] = useState<ApiAccess>(settings.apiAccess);
+  const { store } = useServices();
   const problem = checkApiAccess(a);
   const set = (patch: Partial<ApiAccess>) => setA((x) => ({ ...x, ...patch }));
   return (
     <form
       onSubmit={async (e) => {
         e.preventDefault();
-        const r = await saveSettings({ apiAccess: a });
+        const r = await store.saveSettings({ apiAccess: a });
         if (r.ok) {
           onSaved(r.value);
-          toast('info', () => t('settings.saved'));
-        } else toast('error', r.error);
+          store.toast('info', (t) => t('settings.saved'));
+        } else store.toast('error', r.error);
       }}
     >
       <div className="radio-list" role="radiogroup" aria-label={t('settings.api')}>
@@ -103,14 +105,16 @@ function ApiAccessForm({ settings, onSaved }: { settings: AppSettings; onSaved: 
 }
 
 export function SettingsView() {
-  const prefs = usePrefs();
+  const t = useT();
+  const { store, apis, prefs: prefsStore } = useServices();
+  const prefs = usePrefs((s) => s);
   const [settings, setSettings] = useState<AppSettings | null>(null);
-  const [permission, setPermission] = useState(typeof Notification === 'undefined' ? 'unsupported' : Notification.permission);
-  const inApp = !!window.nodepass;
+  const [permission, setPermission] = useState(notificationPermission);
+  const inApp = apis.transport === 'ipc';
   useEffect(() => {
-    void loadSettings().then((r) => r.ok && setSettings(r.value));
-  }, []);
-  const locale = resolveLocale(prefs.locale);
+    void store.loadSettings().then((r) => r.ok && setSettings(r.value));
+  }, [store]);
+  const locale = pageLocale(prefs.locale);
   return (
     <div className="page" data-testid="view-settings">
       <header className="page-head">
@@ -124,7 +128,7 @@ export function SettingsView() {
           <span className="setting-label">{t('settings.theme')}</span>
           <div className="segmented" role="group" aria-label={t('settings.theme')}>
             {(['light', 'dark', 'system'] as ThemeChoice[]).map((c) => (
-              <button key={c} type="button" className={prefs.themeChoice === c ? 'on' : ''} aria-pressed={prefs.themeChoice === c} onClick={() => setThemeChoice(c)} data-testid={`theme-${c}`}>
+              <button key={c} type="button" className={prefs.themeChoice === c ? 'on' : ''} aria-pressed={prefs.themeChoice === c} onClick={() => prefsStore.setThemeChoice(c)} data-testid={`theme-${c}`}>
                 {t(`settings.theme.${c}`)}
               </button>
             ))}
@@ -140,11 +144,11 @@ export function SettingsView() {
             value={locale}
             data-testid="language"
             onChange={(e) => {
-              setPrefs({ locale: e.target.value });
-              void saveSettings({ locale: e.target.value });
+              prefsStore.set({ locale: e.target.value });
+              void store.saveSettings({ locale: e.target.value });
             }}
           >
-            {availableLocales()
+            {LOCALES
               .filter((l) => LANGUAGE_NAMES[l])
               .map((l) => (
                 <option key={l} value={l}>
@@ -156,7 +160,7 @@ export function SettingsView() {
       </Section>
       <Section title={t('settings.notifications')} hint={t('settings.notificationsHint')} testId="settings-notifications">
         <label className="check">
-          <input type="checkbox" checked={prefs.notifications} onChange={(e) => setPrefs({ notifications: e.target.checked })} data-testid="notifications-toggle" />
+          <input type="checkbox" checked={prefs.notifications} onChange={(e) => prefsStore.set({ notifications: e.target.checked })} data-testid="notifications-toggle" />
           {t('settings.notificationsOn')}
         </label>
         {!inApp && prefs.notifications && permission !== 'granted' && (
@@ -178,9 +182,9 @@ export function SettingsView() {
             checked={!!settings?.autostart}
             data-testid="autostart"
             onChange={async (e) => {
-              const r = await saveSettings({ autostart: e.target.checked });
+              const r = await store.saveSettings({ autostart: e.target.checked });
               if (r.ok) setSettings(r.value);
-              else toast('error', r.error);
+              else store.toast('error', r.error);
             }}
           />
           {t('settings.autostartOn')}

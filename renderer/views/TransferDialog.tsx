@@ -2,26 +2,22 @@
 // import such a file onto a master of the fleet.
 
 import { useMemo, useState } from 'react';
-import { t } from '../i18n';
-import { exportInstances, parseImport, relinkPeers } from '../lib/transfer';
-import { apiOf, applyInstance, displayName, labelFor, toast, useApp } from '../store/app';
+import { useT } from '../hooks/i18n';
+import { useApp, useServices } from '../hooks/services';
+import { exportInstances, parseImport } from '../lib/transfer';
+import { downloadText } from '../platform/download';
+import { displayName, labelFor } from '../store/derived';
 import { Modal } from '../components/common';
 import { Icon } from '../components/Icon';
 
 export function ExportDialog({ keys, onClose }: { keys: string[]; onClose: () => void }) {
+  const t = useT();
   const [secrets, setSecrets] = useState(false);
   const instances = useApp((s) => s.instances);
   const file = useMemo(() => exportInstances(keys.map((k) => instances[k]).filter(Boolean), { secrets }), [keys, instances, secrets]);
   const text = JSON.stringify(file, null, 2);
   const omitted = file.instances.filter((i) => i.omitted?.length).length;
-  const download = () => {
-    const url = URL.createObjectURL(new Blob([text + '\n'], { type: 'application/json' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = `nodepass-instances-${new Date().toISOString().slice(0, 10)}.json`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  };
+  const download = () => downloadText(`nodepass-instances-${new Date().toISOString().slice(0, 10)}.json`, text + '\n', 'application/json');
   return (
     <Modal title={t('transfer.exportTitle', { n: file.instances.length })} onClose={onClose} testId="export-dialog" wide>
       <label className="check">
@@ -44,6 +40,8 @@ export function ExportDialog({ keys, onClose }: { keys: string[]; onClose: () =>
 }
 
 export function ImportDialog({ onClose }: { onClose: () => void }) {
+  const t = useT();
+  const { store } = useServices();
   const masters = useApp((s) => s.masters);
   const [master, setMaster] = useState(Object.keys(masters)[0] ?? 'local');
   const [text, setText] = useState('');
@@ -52,31 +50,11 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
   const run = async () => {
     if (!parsed?.ok) return;
     setBusy(true);
-    const api = apiOf(master);
-    const newIds = new Map<string, string>();
-    let failed = 0;
-    for (const i of parsed.value) {
-      const r = await api.createInstance({ alias: i.alias || undefined, url: i.url });
-      if (!r.ok) {
-        failed++;
-        toast('error', () => t('transfer.importFailed', { name: i.alias || i.url, error: r.error }));
-        continue;
-      }
-      if (i.id) newIds.set(i.id, r.value.id);
-      const tags = Object.keys(i.meta.tags).length ? i.meta.tags : undefined;
-      if (tags || !i.restart) {
-        const u = await api.updateInstance(r.value.id, { ...(tags ? { meta: { tags } } : {}), ...(!i.restart ? { restart: false } : {}) });
-        applyInstance(master, u.ok ? u.value : r.value);
-      } else applyInstance(master, r.value);
-    }
-    for (const [id, peer] of relinkPeers(parsed.value, newIds)) {
-      const u = await api.updateInstance(id, { meta: { peer } });
-      if (u.ok) applyInstance(master, u.value);
-    }
+    const r = await store.importInstances(master, parsed.value);
     setBusy(false);
-    const done = parsed.value.length - failed;
-    toast(failed ? 'error' : 'info', () => t('transfer.imported', { n: done }));
-    if (!failed) onClose();
+    for (const f of r.failed) store.toast('error', (t) => t('transfer.importFailed', { name: f.name, error: f.error }));
+    store.toast(r.failed.length ? 'error' : 'info', (t) => t('transfer.imported', { n: r.created }));
+    if (!r.failed.length) onClose();
   };
   return (
     <Modal title={t('transfer.importTitle')} onClose={onClose} testId="import-dialog" wide>
@@ -87,7 +65,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
         <select id="import-master" className="select" value={master} onChange={(e) => setMaster(e.target.value)}>
           {Object.values(masters).map((m) => (
             <option key={m.id} value={m.id}>
-              {labelFor(m)}
+              {labelFor(t, m)}
             </option>
           ))}
         </select>

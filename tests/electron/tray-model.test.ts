@@ -3,9 +3,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Instance } from '../../engine/api/types';
-import { t } from '../../renderer/i18n';
-import { formatRate } from '../../renderer/lib/format';
+import { translator } from '../../shared/i18n';
+import { formatRate } from '../../shared/format';
 import { toMenuTemplate, trayMenu, trayTitle, trayTooltip, type TrayAction } from '../../electron/tray-model';
+
+const { t } = translator('en');
 
 function inst(id: string, alias: string, status: Instance['status']): Instance {
   return {

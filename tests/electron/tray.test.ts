@@ -5,10 +5,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTrayController, type TrayController } from '../../electron/tray';
 import type { TrayItem } from '../../electron/tray-model';
-import { t } from '../../renderer/i18n';
-import { formatRate } from '../../renderer/lib/format';
+import { translator } from '../../shared/i18n';
+import { formatRate } from '../../shared/format';
 import { echoServer, eventually, freePort, randomData, roundTrip, sha256, type TestServer } from '../helpers/net';
 import { must, removeDir, startMaster, type MasterHandle } from '../helpers/master';
+
+const { t } = translator('en');
 
 describe('tray controller (real master)', () => {
   let master: MasterHandle;

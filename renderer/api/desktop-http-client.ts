@@ -1,12 +1,14 @@
-// The desktop API over HTTP, for the page in a browser (headless mode serves `/desktop/…` on the
-// same origin; see desktop/routes.ts). Remote masters are reached through `/fleet/<id>`.
+// The desktop API (fleet, settings, notifications) as an HTTP client, for the page in a browser:
+// headless mode serves `/desktop/…` on the page's own origin. In the Electron window the preload
+// bridge carries the same interface instead.
 
 import type { DesktopApi } from '../../engine/api/desktop';
 import { callJson } from '../../engine/api/request';
 
-export function desktopOverHttp(apiKey: string): DesktopApi {
+/** `origin`: where headless mode serves the page ('' = the page's own origin). */
+export function desktopOverHttp(apiKey: string, origin = ''): DesktopApi {
   const call = <T>(method: string, path: string, body?: unknown) =>
-    callJson<T>(fetch, path, { method, headers: { 'X-API-Key': apiKey }, body, credentials: 'same-origin', cache: 'no-store' });
+    callJson<T>(fetch, origin + path, { method, headers: { 'X-API-Key': apiKey }, body, credentials: 'same-origin', cache: 'no-store' });
   return {
     listMasters: () => call('GET', '/desktop/masters'),
     addMaster: (req) => call('POST', '/desktop/masters', req),

@@ -1,5 +1,5 @@
-// Number formatting for the UI: bytes, rates, latency. Pure, locale-neutral units (B, KiB, …),
-// because traffic tools are read by people comparing numbers across machines.
+// Number formatting for the UI and the tray: bytes, rates, durations. Pure, locale-neutral units
+// (B, KiB, …), because traffic tools are read by people comparing numbers across machines.
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 

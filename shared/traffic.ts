@@ -1,9 +1,17 @@
 // Live traffic from cumulative counters: rates are derived from successive instance updates
 // (whatever cadence the master sends them at), then sampled once a second into fixed-size ring
 // buffers — one per instance plus the overall sum — that the charts read. Pure and allocation-light
-// so 100 instances cost nothing per tick.
+// so 100 instances cost nothing per tick. Used by the renderer's charts and the desktop tray.
 
-import type { Instance } from '../../engine/api/types';
+/** The cumulative counters of one instance (the fields of an API instance record it reads). */
+export interface Counters {
+  tcprx: number;
+  tcptx: number;
+  udprx: number;
+  udptx: number;
+  /** Only 'running' has a rate. */
+  status: string;
+}
 
 export interface Rate {
   /** Bytes per second received (TCPRX + UDPRX). */
@@ -14,10 +22,10 @@ export interface Rate {
 
 export const ZERO_RATE: Rate = Object.freeze({ down: 0, up: 0 });
 
-export function rxOf(i: Pick<Instance, 'tcprx' | 'udprx'>): number {
+export function rxOf(i: Pick<Counters, 'tcprx' | 'udprx'>): number {
   return i.tcprx + i.udprx;
 }
-export function txOf(i: Pick<Instance, 'tcptx' | 'udptx'>): number {
+export function txOf(i: Pick<Counters, 'tcptx' | 'udptx'>): number {
   return i.tcptx + i.udptx;
 }
 
@@ -97,7 +105,7 @@ export class TrafficBook {
   }
 
   /** Feed an instance snapshot as it arrives (initial, update, …). */
-  observe(key: string, inst: Pick<Instance, 'tcprx' | 'tcptx' | 'udprx' | 'udptx' | 'status'>, now: number): void {
+  observe(key: string, inst: Counters, now: number): void {
     const rx = rxOf(inst);
     const tx = txOf(inst);
     const running = inst.status === 'running';
@@ -131,6 +139,11 @@ export class TrafficBook {
 
   has(key: string): boolean {
     return this.tracks.has(key);
+  }
+
+  /** Every key with a track or samples (the total included once sampled). */
+  keys(): string[] {
+    return [...new Set([...this.tracks.keys(), ...this.rings.keys()])];
   }
 
   /** The current rate of one instance (zero when stopped or when updates stopped coming). */

@@ -1,21 +1,20 @@
 // Rates from cumulative counters, at whatever cadence updates arrive, and the five-minute rings.
 
-import { describe, expect, it } from 'vitest';
-import { Ring, TOTAL, TrafficBook } from '../../renderer/lib/traffic';
-import type { Instance } from '../../engine/api/types';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Ring, TOTAL, TrafficBook, type Counters } from '../../shared/traffic';
 
-type Counters = Pick<Instance, 'tcprx' | 'tcptx' | 'udprx' | 'udptx' | 'status'>;
-const c = (tcprx: number, tcptx: number, udprx = 0, udptx = 0, status: Instance['status'] = 'running'): Counters => ({ tcprx, tcptx, udprx, udptx, status });
+const c = (tcprx: number, tcptx: number, udprx = 0, udptx = 0, status = 'running'): Counters => ({ tcprx, tcptx, udprx, udptx, status });
 
 describe('TrafficBook', () => {
   it('derives bytes per second from successive counters (TCP + UDP)', () => {
     const b = new TrafficBook();
     b.observe('a', c(0, 0), 0);
     b.observe('a', c(1000, 500, 1000, 500), 1000);
-    expect(b.rate('a', 1000)).toEqual({ down: 2000, up: 1000 });
+    assert.deepEqual(b.rate('a', 1000), { down: 2000, up: 1000 });
     // A 5 s cadence (the Go master) gives the average over those 5 s.
     b.observe('a', c(6000, 3000, 1000, 500), 6000);
-    expect(b.rate('a', 6000)).toEqual({ down: 1000, up: 500 });
+    assert.deepEqual(b.rate('a', 6000), { down: 1000, up: 500 });
   });
 
   it('ignores updates too close together to measure, without losing their bytes', () => {
@@ -23,7 +22,7 @@ describe('TrafficBook', () => {
     b.observe('a', c(0, 0), 0);
     b.observe('a', c(100, 0), 50);
     b.observe('a', c(1000, 0), 1000);
-    expect(b.rate('a', 1000).down).toBe(1000);
+    assert.equal(b.rate('a', 1000).down, 1000);
   });
 
   it('treats a counter going down as a reset, not a negative rate', () => {
@@ -31,19 +30,19 @@ describe('TrafficBook', () => {
     b.observe('a', c(0, 0), 0);
     b.observe('a', c(5000, 5000), 1000);
     b.observe('a', c(0, 0), 2000);
-    expect(b.rate('a', 2000)).toEqual({ down: 0, up: 0 });
+    assert.deepEqual(b.rate('a', 2000), { down: 0, up: 0 });
     b.observe('a', c(300, 100), 3000);
-    expect(b.rate('a', 3000)).toEqual({ down: 300, up: 100 });
+    assert.deepEqual(b.rate('a', 3000), { down: 300, up: 100 });
   });
 
   it('reads zero when the instance stops or updates stop coming', () => {
     const b = new TrafficBook({ minStaleMs: 3000 });
     b.observe('a', c(0, 0), 0);
     b.observe('a', c(1000, 1000), 1000);
-    expect(b.rate('a', 2000).down).toBe(1000);
-    expect(b.rate('a', 5000).down).toBe(0);
+    assert.equal(b.rate('a', 2000).down, 1000);
+    assert.equal(b.rate('a', 5000).down, 0);
     b.observe('a', c(2000, 2000, 0, 0, 'stopped'), 2000);
-    expect(b.rate('a', 2000).down).toBe(0);
+    assert.equal(b.rate('a', 2000).down, 0);
   });
 
   it('samples every instance and the total into rings of the last five minutes', () => {
@@ -53,15 +52,18 @@ describe('TrafficBook', () => {
     b.observe('a', c(1000, 0), 1000);
     b.observe('b', c(0, 3000), 1000);
     const r = b.sample(1000);
-    expect(r.get(TOTAL)).toEqual({ down: 1000, up: 3000 });
+    assert.deepEqual(r.get(TOTAL), { down: 1000, up: 3000 });
     for (let s = 2; s <= 400; s++) b.sample(s * 1000);
     const [xs, down] = b.ring(TOTAL).toArrays();
-    expect(xs.length).toBe(300);
-    expect(xs[0]).toBe(101);
-    expect(xs[299]).toBe(400);
-    expect(down[299]).toBe(0);
+    assert.equal(xs.length, 300);
+    assert.equal(xs[0], 101);
+    assert.equal(xs[299], 400);
+    assert.equal(down[299], 0);
+    assert.deepEqual(b.keys().sort(), [TOTAL, 'a', 'b']);
     b.remove('a');
-    expect(b.has('a')).toBe(false);
+    assert.equal(b.has('a'), false);
+    assert.deepEqual(b.keys().sort(), [TOTAL, 'b']);
+    assert.deepEqual(Object.keys(b.exportRings()).sort(), [TOTAL, 'b']);
   });
 });
 
@@ -75,16 +77,16 @@ describe('saving the rings', () => {
     const b = new TrafficBook();
     b.importRings(saved, 305_000);
     const [xs, down, up] = b.ring('x').toArrays();
-    expect(xs).toEqual([6, 7, 8, 9, 10]);
+    assert.deepEqual(xs, [6, 7, 8, 9, 10]);
     const [, down0, up0] = a.ring('x').toArrays();
-    expect(down).toEqual(down0.slice(5));
-    expect(up).toEqual(up0.slice(5));
+    assert.deepEqual(down, down0.slice(5));
+    assert.deepEqual(up, up0.slice(5));
     // Samples 1-3 carried the rate; the restore kept everything of the window, the first ones too.
     const c2 = new TrafficBook();
     c2.importRings(saved, 10_000);
-    expect(c2.ring('x').toArrays()[1].slice(0, 3)).toEqual([1000, 1000, 1000]);
+    assert.deepEqual(c2.ring('x').toArrays()[1].slice(0, 3), [1000, 1000, 1000]);
     b.importRings({ y: 'garbage', z: [[1], [2]] }, 10_000);
-    expect(b.ring('y').length).toBe(0);
+    assert.equal(b.ring('y').length, 0);
   });
 });
 
@@ -92,11 +94,11 @@ describe('Ring', () => {
   it('keeps the newest samples oldest-first', () => {
     const r = new Ring(3);
     for (let i = 1; i <= 5; i++) r.push(i * 1000, i, -i);
-    expect(r.toArrays()).toEqual([
+    assert.deepEqual(r.toArrays(), [
       [3, 4, 5],
       [3, 4, 5],
       [-3, -4, -5],
     ]);
-    expect(r.last()).toEqual({ t: 5000, down: 5, up: -5 });
+    assert.deepEqual(r.last(), { t: 5000, down: 5, up: -5 });
   });
 });

@@ -3,7 +3,6 @@
 // HTTP, PROXY), units and addresses stay as they are.
 
 import type { MessageKey } from './en';
-import { registerLocale, type Dictionary } from './index';
 
 export const zh: Record<MessageKey, string> = {
   'app.name': 'NodePass 桌面版',
@@ -202,7 +201,6 @@ export const zh: Record<MessageKey, string> = {
   'tray.startAll': '全部启动',
   'tray.stopAll': '全部停止',
   'tray.quit': '退出',
-  'tray.instances': '实例',
   'tray.none': '没有实例',
   'tray.offline': '主控离线',
   'tray.more': '还有 {n} 个…',
@@ -352,8 +350,8 @@ export const zh: Record<MessageKey, string> = {
   'settings.saved': '已保存。',
 };
 
-/** URL parameter labels and hints (the engine's table is English). */
-const params: Record<string, [string, string]> = {
+/** URL parameter labels and hints by parameter name (the engine's table is English). */
+export const zhParams: Record<string, readonly [label: string, hint: string]> = {
   log: ['日志级别', 'none、debug、info、warn、error 或 event'],
   tls: ['TLS 模式', '0、1 或 2'],
   crt: ['证书文件', 'PEM 证书文件路径'],
@@ -373,12 +371,3 @@ const params: Record<string, [string, string]> = {
   notcp: ['禁用 TCP', '0 或 1'],
   noudp: ['禁用 UDP', '0 或 1'],
 };
-
-export function registerChinese(): void {
-  const dict: Record<string, string> = { ...zh };
-  for (const [name, [label, hint]] of Object.entries(params)) {
-    dict[`param.${name}`] = label;
-    dict[`paramHint.${name}`] = hint;
-  }
-  registerLocale('zh', dict as Dictionary);
-}

@@ -2,9 +2,9 @@
 // ordering, and history buckets.
 
 import { describe, expect, it } from 'vitest';
-import { exportInstances, parseImport, relinkPeers, stripSecrets, type SourceInstance } from '../../renderer/lib/transfer';
-import { applyOrder, matchesQuery, moveKey, parseQuery } from '../../renderer/lib/search';
-import { historySeries } from '../../renderer/lib/history';
+import { exportInstances, parseImport, relinkPeers, stripSecrets, type SourceInstance } from '../../../renderer/lib/transfer';
+import { applyOrder, matchesQuery, moveKey, parseQuery } from '../../../renderer/lib/search';
+import { historySeries } from '../../../renderer/lib/history';
 
 const peer0 = { sid: '', type: '', alias: '' };
 const list: SourceInstance[] = [

@@ -1,5 +1,5 @@
-// English, the reference dictionary: every key the app uses is here, and other languages are
-// checked against it. `{name}` marks a value filled in at run time.
+// English, the reference catalogue: every key the app (window and tray) uses is here, and other
+// languages are checked against it. `{name}` marks a value filled in at run time.
 
 export const en = {
   'app.name': 'NodePass Desktop',
@@ -198,7 +198,6 @@ export const en = {
   'tray.startAll': 'Start all',
   'tray.stopAll': 'Stop all',
   'tray.quit': 'Quit',
-  'tray.instances': 'Instances',
   'tray.none': 'No instances',
   'tray.offline': 'Master offline',
   'tray.more': '{n} more…',

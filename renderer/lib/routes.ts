@@ -1,6 +1,5 @@
-// Hash routes, so a reload (and the Electron window, loaded from app://) lands on the same view.
-
-import { useSyncExternalStore } from 'react';
+// Hash routes, so a reload (and the Electron window, loaded from app://) lands on the same view:
+// the routes and their addresses, pure (hooks/route.ts follows the address bar).
 
 export type Route =
   | { name: 'list' }
@@ -40,18 +39,4 @@ export function hrefOf(r: Route): string {
     case 'detail':
       return `#/i/${r.key.split('/').map(encodeURIComponent).join('/')}${r.tab === 'logs' ? '/logs' : ''}`;
   }
-}
-
-export function navigate(r: Route | string): void {
-  window.location.hash = typeof r === 'string' ? r : hrefOf(r);
-}
-
-function subscribe(cb: () => void): () => void {
-  window.addEventListener('hashchange', cb);
-  return () => window.removeEventListener('hashchange', cb);
-}
-
-export function useRoute(): Route {
-  const hash = useSyncExternalStore(subscribe, () => window.location.hash);
-  return parseRoute(hash);
 }

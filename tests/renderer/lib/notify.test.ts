@@ -1,7 +1,7 @@
 // The notification policy as a pure state machine: what a user would want to hear, and what not.
 
 import { describe, expect, it } from 'vitest';
-import { NotifyPolicy } from '../../renderer/lib/notify';
+import { NotifyPolicy } from '../../../renderer/lib/notify';
 
 const at = (s: number) => s * 1000;
 

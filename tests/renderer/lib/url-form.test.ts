@@ -2,8 +2,8 @@
 // through fields ⇄ URL, and the paired client is the one a user would write by hand.
 
 import { describe, expect, it } from 'vitest';
-import { formatNodePassUrl, parseNodePassUrl, parseTunnelUrl } from '../../engine/url/model';
-import { PARAMS } from '../../engine/url/params';
+import { formatNodePassUrl, parseNodePassUrl, parseTunnelUrl } from '../../../engine/url/model';
+import { PARAMS } from '../../../engine/url/params';
 import {
   assembleUrl,
   blockFlags,
@@ -15,7 +15,7 @@ import {
   pairedClient,
   paramsFor,
   type FormFields,
-} from '../../renderer/lib/url-form';
+} from '../../../renderer/lib/url-form';
 
 const server = (patch: Partial<FormFields> = {}): FormFields => ({
   ...emptyFields('server'),
