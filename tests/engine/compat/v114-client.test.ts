@@ -4,6 +4,7 @@
 // our server names in `verify` never reached it — then carry TCP both ways and UDP.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { datagramLadder, freePort } from '../../helpers/net';
 import { datagramsInFlight, twoWayTransfer } from '../../helpers/interop-traffic';
 import { startV114Client, type V114Client } from '../../peers/v114';
@@ -23,8 +24,7 @@ async function traffic(svc: Services, entry: number): Promise<void> {
   // Several MiB each way on two connections at once, then a small one.
   await Promise.all([twoWayTransfer(svc.tcp, entry, 4 * MiB, 3 * MiB, 60_000), twoWayTransfer(svc.tcp, entry, 2 * MiB, 5 * MiB, 60_000)]);
   await twoWayTransfer(svc.tcp, entry, 10, 100_000, 20_000);
-  // 1…1400 bytes, 4 in flight. (The first is small: a v1.14 client's first write on a stream goes
-  // out in records of at most 1186 bytes; see the split test below.)
+  // 1…1400 bytes, 4 in flight (the first ones small; large first datagrams: the test below).
   const datagrams = datagramLadder(80, 1400);
   const r = await datagramsInFlight(entry, datagrams, 4, 3000);
   assert.deepEqual(r, { sent: 80, intact: 80, foreign: [] });
@@ -58,4 +58,31 @@ describe('our server at tls=1 with a v1.14 client (type 0)', () => {
     await traffic(svc, entry);
     assert.equal(peer.log.count(/Client error/), 0, peer.log.text());
   });
+});
+
+describe('UDP from a v1.14 client over TLS: datagrams its records cut in pieces arrive whole', () => {
+  // A v1.14 client's first write on a pooled stream leaves in a record of at most 1186 bytes, the
+  // next in one of at most 2372, … (Go's dynamic record sizing), and a v1.14 reader takes every
+  // record as a datagram. Sizes chosen so the first five are each cut in two or three.
+  const sizes = [1400, 3000, 5000, 16000, 7117, 100, 1186, 1, 9000];
+
+  for (const flow of ['reverse', 'forward'] as const) {
+    test(`${flow}: first datagram 1400 bytes, then up to 16000`, async () => {
+      const svc = await s.services();
+      const tunnel = await freePort();
+      const entry = await freePort();
+      const [serverTarget, peerTarget] = flow === 'reverse' ? [entry, svc.port] : [svc.port, entry];
+      const server = s.group.start(`server://127.0.0.1:${tunnel}/127.0.0.1:${serverTarget}?tls=1&mode=${flow === 'reverse' ? 1 : 2}`);
+      await server.waitFor(/Pending tunnel handshake/);
+      const peer = s.own(
+        startV114Client({ tunnel: { host: '127.0.0.1', port: tunnel }, targets: [{ host: '127.0.0.1', port: peerTarget }], env: { reportIntervalMs: REPORT_MS } }),
+      );
+      await verifiedFirstTime(peer, server);
+      const datagrams = sizes.map((n) => randomBytes(n));
+      const r = await datagramsInFlight(entry, datagrams, 1, 3000);
+      assert.deepEqual(r, { sent: sizes.length, intact: sizes.length, foreign: [] });
+      // Our server saw them whole too (reverse: the replies; forward: what it sent the target).
+      assert.equal(svc.udp.datagrams, sizes.length);
+    });
+  }
 });

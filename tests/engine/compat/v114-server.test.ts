@@ -76,3 +76,25 @@ describe('a v1.14 server (type 0) with our client', () => {
     assert.equal(client.lines.filter((l) => /Client error/.test(l)).length, 0, client.output());
   });
 });
+
+test('tls=1: datagrams a v1.14 server cuts in records arrive whole (its first after the ID: up to 2372 bytes a record)', async () => {
+  const svc = await s.services();
+  const tunnel = await freePort();
+  const entry = await freePort();
+  const peer = s.own(
+    startV114Server({
+      tunnel: { host: '127.0.0.1', port: tunnel },
+      targets: [{ host: '127.0.0.1', port: entry }],
+      tls: { code: 1, cert: await ramCert() },
+      mode: '1',
+      env: { reportIntervalMs: REPORT_MS },
+    }),
+  );
+  await peer.log.waitFor(/Pending tunnel handshake/, 5000);
+  s.group.start(`client://127.0.0.1:${tunnel}/127.0.0.1:${svc.port}?mode=2`);
+  await peer.log.waitFor(/TLS certificate fingerprint verified/, 15_000);
+  const sizes = [3000, 5000, 16000, 100, 2372, 7000];
+  const r = await datagramsInFlight(entry, sizes.map((n) => randomBytes(n)), 1, 3000);
+  assert.deepEqual(r, { sent: sizes.length, intact: sizes.length, foreign: [] });
+  assert.equal(svc.udp.datagrams, sizes.length, 'the target got each datagram whole');
+});
