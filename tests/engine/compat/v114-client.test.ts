@@ -60,6 +60,28 @@ describe('our server at tls=1 with a v1.14 client (type 0)', () => {
   });
 });
 
+describe('our server with a v1.14 client, type 3 (HTTP/2)', () => {
+  // The stream our server names in `verify` must reach the v1.14 client (its ID read off the
+  // response body) and not be reset first.
+  for (const flow of ['reverse', 'forward'] as const) {
+    test(`tls=1 ${flow}: verify on the first session, TCP intact both ways`, async () => {
+      const svc = await s.services();
+      const tunnel = await freePort();
+      const entry = await freePort();
+      const [serverTarget, peerTarget] = flow === 'reverse' ? [entry, svc.port] : [svc.port, entry];
+      const server = s.group.start(`server://127.0.0.1:${tunnel}/127.0.0.1:${serverTarget}?tls=1&type=3&mode=${flow === 'reverse' ? 1 : 2}&log=debug`);
+      await server.waitFor(/Pending tunnel handshake/);
+      const peer = s.own(
+        startV114Client({ tunnel: { host: '127.0.0.1', port: tunnel }, targets: [{ host: '127.0.0.1', port: peerTarget }], env: { reportIntervalMs: REPORT_MS } }),
+      );
+      await peer.log.waitFor(/Loading tunnel config: .*TYPE=3/, 10_000);
+      await verifiedFirstTime(peer, server);
+      await Promise.all([twoWayTransfer(svc.tcp, entry, 3 * MiB, 2 * MiB, 60_000), twoWayTransfer(svc.tcp, entry, 1000, 1 * MiB, 60_000)]);
+      assert.equal(peer.log.count(/Client error/), 0, peer.log.text());
+    });
+  }
+});
+
 describe('UDP from a v1.14 client over TLS: datagrams its records cut in pieces arrive whole', () => {
   // A v1.14 client's first write on a pooled stream leaves in a record of at most 1186 bytes, the
   // next in one of at most 2372, … (Go's dynamic record sizing), and a v1.14 reader takes every

@@ -87,7 +87,7 @@ test('over real TLS: a channel reading a Go-style writer gets every datagram who
     server.close();
   });
   await new Promise<void>((r) => sock.once('secureConnect', () => r()));
-  const writer = new GoConn(sock, true);
+  const writer = GoConn.socket(sock, true);
   const sizes = [1400, 3000, 5000, 16000, 7117, 100, 1, 9000, 16384, 12000];
   const sent = sizes.map((n, i) => Buffer.alloc(n, i + 1));
   for (const d of sent) await writer.write(d);

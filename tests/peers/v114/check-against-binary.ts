@@ -6,7 +6,8 @@
 // Each scenario pairs a peer with the binary, and, for reference, the binary with itself; both
 // must behave the same: the same `verify` outcome, TCP intact both ways, and the same UDP result
 // (v1.14 splits a datagram over 1186 bytes that is the first write of the client side of a TLS
-// pooled connection; the peer must do that too).
+// pooled connection; the peer must do that too). `FAIL` marks a peer that differs (exit 1);
+// `V1.14` a failure of the binary with itself (seen: the tail of a TCP stream lost over type 3).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -65,6 +66,8 @@ interface Scenario {
   flow: 'reverse' | 'forward';
   server: 'go' | 'peer';
   client: 'go' | 'peer';
+  /** Pool type (the peer server plays type 0 only). */
+  type: 0 | 3;
   /** What the session should come to: traffic, or the line (either side) that ends it. */
   expect: 'traffic' | RegExp;
 }
@@ -79,7 +82,7 @@ async function startServer(s: Scenario, sv: Services, tunnel: number, target: nu
   const mode = s.flow === 'reverse' ? '1' : '2';
   if (s.server === 'go') {
     const tlsQ = s.tls === 2 ? `tls=2&crt=${sv.pki.certFile}&key=${sv.pki.keyFile}` : `tls=${s.tls}`;
-    const p = new GoProcess('go server', `server://127.0.0.1:${tunnel}/127.0.0.1:${target}?log=debug&mode=${mode}&${tlsQ}`);
+    const p = new GoProcess('go server', `server://127.0.0.1:${tunnel}/127.0.0.1:${target}?log=debug&mode=${mode}&type=${s.type}&${tlsQ}`);
     await p.log.waitFor(/Pending tunnel handshake/, 5000);
     return p;
   }
@@ -105,6 +108,21 @@ function startClient(s: Scenario, sv: Services, tunnel: number, target: number):
   });
   return p;
 }
+
+/**
+ * The races v1.14 has with itself: both sides name the same pooled connection in `verify` (their
+ * report ticks fall within the signal's trip) and both cancel; or the server closes its HTTP
+ * server before the 200 has left. A run that hit one says so and is tried again.
+ */
+function v114Race(a: PeerLog, b: PeerLog): string | null {
+  const named = (l: PeerLog) => l.lines.map((x) => /TLS verify signal: cid (\w+) ->/.exec(x)?.[1]).filter((x): x is string => !!x);
+  const same = named(a).find((id) => named(b).includes(id));
+  if (same) return `both sides named ${same} in verify`;
+  if (a.count(/tunnelHandshake: Get .*: EOF/) + b.count(/tunnelHandshake: Get .*: EOF/) > 0) return 'the 200 of the handshake never left the server';
+  return null;
+}
+
+class Raced extends Error {}
 
 /** One pair, TCP then UDP (one pair per protocol: the target differs). */
 async function run(s: Scenario, sv: Services, proto: 'tcp' | 'udp'): Promise<string> {
@@ -141,6 +159,9 @@ async function run(s: Scenario, sv: Services, proto: 'tcp' | 'udp'): Promise<str
     const datagrams = sizes.map((n, i) => Buffer.alloc(n, i + 1));
     const r = await datagramsInFlight(entry, datagrams, 1, 2000);
     return `udp: ${r.intact}/${r.sent} intact (one at a time)${r.foreign.length ? `, pieces back: ${r.foreign.join(',')}` : ''}`;
+  } catch (e) {
+    const race = v114Race(client.log, server.log);
+    throw race ? new Raced(race) : e;
   } finally {
     await client.stop();
     await server.stop();
@@ -158,21 +179,37 @@ async function main(): Promise<void> {
         ['go', 'peer'],
         ['peer', 'go'],
       ] as const)
-        scenarios.push({ name: `tls=${tls} ${flow} ${server} server + ${client} client`, tls, flow, server, client, expect: 'traffic' });
+        scenarios.push({ name: `tls=${tls} ${flow} ${server} server + ${client} client`, tls, flow, server, client, type: 0, expect: 'traffic' });
+  for (const flow of ['reverse', 'forward'] as const)
+    for (const client of ['go', 'peer'] as const)
+      scenarios.push({ name: `type=3 tls=1 ${flow} go server + ${client} client`, tls: 1, flow, server: 'go', client, type: 3, expect: 'traffic' });
   for (const [server, client] of [
     ['go', 'go'],
     ['go', 'peer'],
     ['peer', 'go'],
   ] as const)
-    scenarios.push({ name: `tls=2 forward ${server} server + ${client} client`, tls: 2, flow: 'forward', server, client, expect: /outgoingVerify: |TLS certificate fingerprint verified/ });
+    scenarios.push({ name: `tls=2 forward ${server} server + ${client} client`, tls: 2, flow: 'forward', server, client, type: 0, expect: /outgoingVerify: |TLS certificate fingerprint verified/ });
+  // A peer scenario failing is a peer that is not faithful; the binary failing with itself is v1.14.
   let failed = 0;
   for (const s of scenarios.filter((x) => x.name.includes(filter))) {
+    const reference = s.server === 'go' && s.client === 'go';
     for (const proto of s.expect === 'traffic' ? (['tcp', 'udp'] as const) : (['tcp'] as const)) {
-      try {
-        console.log(`ok    ${s.name}: ${await run(s, sv, proto)}`);
-      } catch (e) {
-        failed++;
-        console.log(`FAIL  ${s.name} (${proto}): ${(e as Error).message.split('\n').slice(0, 40).join('\n      ')}`);
+      const races: string[] = [];
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const note = races.length ? ` (after v1.14 races: ${races.join('; ')})` : '';
+          console.log(`ok    ${s.name}: ${await run(s, sv, proto)}${note}`);
+          break;
+        } catch (e) {
+          if (e instanceof Raced && attempt < 3) {
+            races.push(e.message);
+            continue;
+          }
+          if (!reference) failed++;
+          const what = reference ? 'V1.14' : 'FAIL ';
+          console.log(`${what} ${s.name} (${proto}): ${(e as Error).message.split('\n').slice(0, 40).join('\n      ')}`);
+          break;
+        }
       }
     }
   }

@@ -14,7 +14,8 @@ import { dialTcp } from './conn';
 import { commonControl, setControlConn } from './control';
 import { Chan, sleep } from './go';
 import { clientHandshake } from './handshake';
-import { GoPool } from './pool';
+import { TcpPool } from './pool';
+import { H2ClientPool } from './h2';
 import { commonLoop } from './tcp';
 import { defaultKey } from './wire';
 
@@ -83,21 +84,20 @@ export class V114Client extends Common {
     this.tlsCode = cfg.tls;
     this.verifyChan = cfg.tls === '1' || cfg.tls === '2' ? new Chan(1) : null;
     this.log.info(`Loading tunnel config: FLOW=${cfg.flow}|MAX=${cfg.max}|TLS=${cfg.tls}|TYPE=${cfg.type}`);
-    if (cfg.type !== '0') throw new Error(`commonStart: initTunnelPool failed: pool type ${cfg.type} is not played by this peer`);
-    const tlsCfg: 0 | ClientTlsConfig = cfg.tls === '0' ? 0 : { code: cfg.tls === '1' ? 1 : 2, serverName: this.serverName, ca: this.o.ca };
-    this.pool = GoPool.client(
-      {
-        minCap: this.min,
-        maxCap: cfg.max,
-        minIvlMs: this.env.minPoolIntervalMs,
-        maxIvlMs: this.env.maxPoolIntervalMs,
-        keepAliveMs: this.env.reportIntervalMs,
-        tls: tlsCfg,
-        dial: () => dialTcp(host, port, this.env.tcpDialTimeoutMs, (s) => this.track(s)),
-      },
-      this.ctx,
-    );
-    void this.pool.clientManager();
+    const dial = () => dialTcp(host, port, this.env.tcpDialTimeoutMs, (s) => this.track(s));
+    const tlsCfg: ClientTlsConfig = { code: cfg.tls === '2' ? 2 : 1, serverName: this.serverName, ca: this.o.ca };
+    const rounds = { minCap: this.min, maxCap: cfg.max, minIvlMs: this.env.minPoolIntervalMs, maxIvlMs: this.env.maxPoolIntervalMs };
+    if (cfg.type === '0') {
+      const pool = TcpPool.client({ ...rounds, keepAliveMs: this.env.reportIntervalMs, tls: cfg.tls === '0' ? 0 : tlsCfg, dial }, this.ctx);
+      this.pool = pool;
+      void pool.clientManager();
+    } else if (cfg.type === '3') {
+      const pool = new H2ClientPool({ ...rounds, keepAliveMs: this.env.reportIntervalMs, tls: tlsCfg, authority: this.serverName, dial }, this.ctx);
+      this.pool = pool;
+      void pool.clientManager();
+    } else {
+      throw new Error(`commonStart: initTunnelPool failed: pool type ${cfg.type} is not played by this peer`);
+    }
     this.log.info('Getting tunnel pool ready...');
     try {
       await setControlConn(this);

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { dialTcp, type GoConn } from './conn';
 import { Chan, Context } from './go';
 import { PeerLog } from './log';
-import type { GoPool } from './pool';
+import type { IdleStore } from './store';
 import type { GoSignal } from './wire';
 
 /** NP_* settings with v1.14's defaults; tests shorten the report interval. */
@@ -71,7 +71,7 @@ export abstract class Common {
   /** The whole peer's life (Run's signal context); `ctx` is one start(). */
   readonly root = new Context();
   ctx = new Context(this.root);
-  pool: GoPool | null = null;
+  pool: IdleStore | null = null;
   control: GoConn | null = null;
   verifyChan: Chan<true> | null = null;
   /** Server: the static certificate (tls=1); null at tls=2, where Go has none either. */

@@ -10,9 +10,13 @@
 //   type). observed: a 1400-byte datagram written by the Go client as the first write on a
 //   pooled stream reached the Go server as two datagrams, 1186 + 214 bytes.
 // - Close on TLS sends close_notify, then closes the socket (a full close, not a half-close).
+// - A type-3 stream (HTTP/2) reads like Go's response body (what has arrived, frames merged) and
+//   closes with RST_STREAM CANCEL (Go's transport cancels a stream whose body is closed unread).
 
 import net, { connect as netConnect } from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
+import http2 from 'node:http2';
+import type { Duplex } from 'node:stream';
 
 export class GoError extends Error {
   constructor(
@@ -34,9 +38,19 @@ export function goRecordCap(k: number): number {
 /** Bytes the Go side lets queue up unread before it stops reading (the kernel would hold them). */
 const READ_AHEAD = 1 << 20;
 
-function addr(ip: string | undefined, port: number | undefined): string {
+export function addr(ip: string | undefined, port: number | undefined): string {
   const a = (ip ?? '').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
   return a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`;
+}
+
+/** tcp: a plain TCP conn; tls: a tls.Conn; h2: one HTTP/2 stream of the type-3 pool. */
+export type ConnKind = 'tcp' | 'tls' | 'h2';
+
+export interface ConnInfo {
+  localAddr: string;
+  remoteAddr: string;
+  /** The certificate the server presented (ConnectionState().PeerCertificates[0]), DER. */
+  peerCert?: () => Buffer | null;
 }
 
 export class GoConn {
@@ -53,11 +67,12 @@ export class GoConn {
   readonly remoteAddr: string;
 
   constructor(
-    readonly sock: net.Socket | tls.TLSSocket,
-    readonly isTls: boolean,
+    readonly sock: Duplex,
+    readonly kind: ConnKind,
+    private readonly info: ConnInfo,
   ) {
-    this.localAddr = addr(sock.localAddress, sock.localPort);
-    this.remoteAddr = addr(sock.remoteAddress, sock.remotePort);
+    this.localAddr = info.localAddr;
+    this.remoteAddr = info.remoteAddr;
     sock.on('data', (c: Buffer) => {
       this.chunks.push(c);
       this.queued += c.length;
@@ -79,6 +94,20 @@ export class GoConn {
     sock.resume();
   }
 
+  /** A TCP or TLS socket. */
+  static socket(sock: net.Socket | tls.TLSSocket, isTls: boolean): GoConn {
+    return new GoConn(sock, isTls ? 'tls' : 'tcp', {
+      localAddr: addr(sock.localAddress, sock.localPort),
+      remoteAddr: addr(sock.remoteAddress, sock.remotePort),
+      peerCert: isTls ? () => (sock as tls.TLSSocket).getPeerCertificate()?.raw ?? null : undefined,
+    });
+  }
+
+  /** Whether Go would see a tls.ConnectionState on it (type-3 streams report their connection's). */
+  get isTls(): boolean {
+    return this.kind !== 'tcp';
+  }
+
   private poke(): void {
     const w = this.wake;
     this.wake = null;
@@ -87,9 +116,7 @@ export class GoConn {
 
   /** The certificate the peer presented (TLS client side), DER. */
   peerCert(): Buffer | null {
-    if (!this.isTls) return null;
-    const c = (this.sock as tls.TLSSocket).getPeerCertificate();
-    return c && c.raw ? c.raw : null;
+    return this.info.peerCert?.() ?? null;
   }
 
   /**
@@ -118,7 +145,7 @@ export class GoConn {
 
   private take(max: number): Buffer {
     let out: Buffer;
-    if (this.isTls || this.chunks[0].length >= max || this.chunks.length === 1) {
+    if (this.kind === 'tls' || this.chunks[0].length >= max || this.chunks.length === 1) {
       const first = this.chunks[0];
       if (first.length > max) {
         out = first.subarray(0, max);
@@ -173,7 +200,7 @@ export class GoConn {
 
   private async writeNow(data: Buffer): Promise<void> {
     if (this.closed || this.sock.destroyed) throw new GoError('use of closed network connection', 'closed');
-    if (!this.isTls) return this.sockWrite(data);
+    if (this.kind !== 'tls') return this.sockWrite(data);
     let off = 0;
     while (off < data.length) {
       const n = Math.min(goRecordCap(this.records++), data.length - off);
@@ -195,15 +222,22 @@ export class GoConn {
     this.sock.end();
   }
 
-  /** Close: TLS sends close_notify first; then the socket is gone (unread data: a reset). */
+  /**
+   * Close: TLS sends close_notify first; then the socket is gone (unread data: a reset). A type-3
+   * stream is reset (closing an unread response body cancels the stream in Go's HTTP/2 client).
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.poke();
     const s = this.sock;
     if (s.destroyed) return;
-    if (!this.isTls) {
+    if (this.kind === 'tcp') {
       s.destroy();
+      return;
+    }
+    if (this.kind === 'h2') {
+      (s as http2.Http2Stream).close(http2.constants.NGHTTP2_CANCEL);
       return;
     }
     const t = setTimeout(() => s.destroy(), 5000);

@@ -1,10 +1,7 @@
-// The TCP pool (type 0) of v1.14, client and server side: IDs, the idle store, IncomingGet /
-// OutgoingGet, and the client's refill loop.
+// The TCP pool (type 0) of v1.14, client and server side: one TCP (tls=0) or TLS connection per
+// pooled connection, the server's ID written first. The idle store and the refill rounds are in
+// store.ts.
 //
-// observed (strace -f of the Go client, min=64): right after the handshake 64 connect() calls
-// within ~60 ms, each from its own goroutine, then nothing until every one of them has finished
-// (TLS handshake and 4 ID bytes); the next round ~100 ms later opened 2 (the capacity had grown
-// to 65, and the control connection had been taken), later rounds open only replacements.
 // observed: each pooled socket gets TCP_NODELAY and keep-alive with TCP_KEEPIDLE=5 (the report
 // interval); the client sends nothing after its TLS Finished and reads the ID when it comes.
 // observed (strace of the Go client against the server): the Go server's first record after the
@@ -18,11 +15,11 @@ import type net from 'node:net';
 import type tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { GoConn } from './conn';
-import { Chan, Context, sleep } from './go';
+import type { Context } from './go';
+import { IdleStore } from './store';
 import { clientHandshake, serverHandshake, type ClientTlsConfig } from './tls';
 
-const ID_READ_TIMEOUT_MS = 60_000;
-const ID_RETRY_MS = 50;
+export const ID_READ_TIMEOUT_MS = 60_000;
 
 export interface ClientPoolConfig {
   minCap: number;
@@ -43,63 +40,44 @@ export interface ServerPoolConfig {
   keepAliveMs: number;
 }
 
-export class GoPool {
-  private conns = new Map<string, GoConn>();
-  private idChan: Chan<string>;
-  private errCount = 0;
+/** The first ID a server pool hands out is 00000000, then 4 random bytes (pool v1.0.50). */
+export class IdGenerator {
   private first = true;
-  private ctx: Context;
-  capacity = 0;
-  interval = 0;
-  private readonly maxCap: number;
+
+  next(): string {
+    if (this.first) {
+      this.first = false;
+      return '00000000';
+    }
+    return randomBytes(4).toString('hex');
+  }
+}
+
+export class TcpPool extends IdleStore {
+  protected readonly notFound = 'pool connection not found';
+  protected readonly insufficient = 'insufficient pool connections';
+  private readonly ids = new IdGenerator();
 
   private constructor(
     private readonly client: ClientPoolConfig | null,
     private readonly server: ServerPoolConfig | null,
     parent: Context,
   ) {
-    let min = client ? (client.minCap > 0 ? client.minCap : 1) : 0;
-    let max = (client ?? server)!.maxCap > 0 ? (client ?? server)!.maxCap : 1;
-    if (client && min > max) [min, max] = [max, min];
-    this.maxCap = max;
-    this.idChan = new Chan(max);
-    this.ctx = new Context(parent);
-    if (client) {
-      this.capacity = min;
-      this.interval = Math.min(client.minIvlMs, client.maxIvlMs);
-    }
+    super(Math.max(client?.maxCap ?? 0, server?.maxCap ?? 0, client?.minCap ?? 0), parent);
   }
 
-  static client(cfg: ClientPoolConfig, parent: Context): GoPool {
-    return new GoPool(cfg, null, parent);
+  static client(cfg: ClientPoolConfig, parent: Context): TcpPool {
+    return new TcpPool(cfg, null, parent);
   }
 
-  static server(cfg: ServerPoolConfig, parent: Context): GoPool {
-    return new GoPool(null, cfg, parent);
+  static server(cfg: ServerPoolConfig, parent: Context): TcpPool {
+    return new TcpPool(null, cfg, parent);
   }
 
-  // ---- client ----
-
-  /** ClientManager: refill rounds, each waiting for all of its dials. */
-  async clientManager(): Promise<void> {
+  /** ClientManager. */
+  clientManager(): Promise<void> {
     const c = this.client!;
-    const [minIvl, maxIvl] = c.minIvlMs <= c.maxIvlMs ? [c.minIvlMs, c.maxIvlMs] : [c.maxIvlMs, c.minIvlMs];
-    const minCap = Math.min(c.minCap > 0 ? c.minCap : 1, this.maxCap);
-    while (!this.ctx.err) {
-      const idle = this.idChan.length;
-      if (idle < Math.floor(this.capacity * 0.2) && this.interval > minIvl) this.interval = Math.max(this.interval - 100, minIvl);
-      if (idle > Math.floor(this.capacity * 0.8) && this.interval < maxIvl) this.interval = Math.min(this.interval + 100, maxIvl);
-      const need = this.capacity - this.idChan.length;
-      let created = 0;
-      if (need > 0) {
-        const results = await Promise.all(Array.from({ length: need }, () => this.createConnection()));
-        created = results.filter(Boolean).length;
-      }
-      const ratio = created / this.capacity;
-      if (ratio < 0.2 && this.capacity > minCap) this.capacity--;
-      if (ratio > 0.8 && this.capacity < this.maxCap) this.capacity++;
-      if (!(await sleep(this.interval, this.ctx))) return;
-    }
+    return this.refillRounds({ minCap: c.minCap, minIvlMs: c.minIvlMs, maxIvlMs: c.maxIvlMs }, () => this.createConnection());
   }
 
   private async createConnection(): Promise<boolean> {
@@ -113,10 +91,10 @@ export class GoPool {
     sock.setKeepAlive(true, c.keepAliveMs);
     let conn: GoConn;
     if (c.tls === 0) {
-      conn = new GoConn(sock, false);
+      conn = GoConn.socket(sock, false);
     } else {
       try {
-        conn = new GoConn(await clientHandshake(sock, c.tls), true);
+        conn = GoConn.socket(await clientHandshake(sock, c.tls), true);
       } catch {
         return false;
       }
@@ -128,19 +106,8 @@ export class GoPool {
       conn.close();
       return false;
     }
-    if (this.ctx.err) {
-      // Go would file it in a pool nobody reads any more; it is closed with the process.
-      conn.close();
-      return false;
-    }
-    this.conns.set(id, conn);
-    if (this.idChan.trySend(id)) return true;
-    this.conns.delete(id);
-    conn.close();
-    return false;
+    return this.file(id, conn);
   }
-
-  // ---- server ----
 
   /** ServerManager: accept loop on the re-opened tunnel listener. */
   serverManager(listener: net.Server): void {
@@ -156,7 +123,7 @@ export class GoPool {
   private async handleConnection(sock: net.Socket): Promise<void> {
     const cfg = this.server!;
     sock.on('error', () => {});
-    if (this.idChan.length >= this.maxCap) {
+    if (this.active() >= this.maxCap) {
       sock.destroy();
       return;
     }
@@ -170,102 +137,25 @@ export class GoPool {
     let conn: GoConn;
     if (cfg.context) {
       try {
-        conn = new GoConn(await serverHandshake(sock, cfg.context), true);
+        conn = GoConn.socket(await serverHandshake(sock, cfg.context), true);
       } catch {
         return;
       }
     } else {
-      conn = new GoConn(sock, false);
+      conn = GoConn.socket(sock, false);
     }
-    const id = this.generateId();
+    const id = this.ids.next();
     if (this.conns.has(id)) {
       conn.close();
       return;
     }
     try {
-      // The ID is written (Go: a blocking Write) before the stream can be handed out.
+      // The ID is written (Go: a blocking Write) before the connection can be handed out.
       await conn.write(Buffer.from(id, 'hex'));
     } catch {
       conn.close();
       return;
     }
-    if (this.ctx.err || !this.idChan.trySend(id)) {
-      conn.close();
-      return;
-    }
-    this.conns.set(id, conn);
-  }
-
-  private generateId(): string {
-    if (this.first) {
-      this.first = false;
-      return '00000000';
-    }
-    return randomBytes(4).toString('hex');
-  }
-
-  // ---- both ----
-
-  /** OutgoingGet: poll every 50 ms for the ID; takes one (any) entry off the idle queue. */
-  async outgoingGet(id: string, timeoutMs: number): Promise<GoConn> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const conn = this.conns.get(id);
-      if (conn) {
-        this.conns.delete(id);
-        this.idChan.tryRecv();
-        return conn;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0 || this.ctx.err) throw new Error('OutgoingGet: pool connection not found');
-      await sleep(Math.min(ID_RETRY_MS, left), this.ctx);
-    }
-  }
-
-  /** IncomingGet: the oldest idle ID (skipping IDs already taken by OutgoingGet). */
-  async incomingGet(timeoutMs: number): Promise<{ id: string; conn: GoConn }> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const left = deadline - Date.now();
-      const id = left > 0 ? await this.idChan.recv(this.ctx, left) : null;
-      if (id === null) throw new Error('IncomingGet: insufficient pool connections');
-      const conn = this.conns.get(id);
-      if (conn) {
-        this.conns.delete(id);
-        return { id, conn };
-      }
-    }
-  }
-
-  flush(): void {
-    for (const c of this.conns.values()) c.close();
-    this.conns = new Map();
-    this.idChan = new Chan(this.maxCap);
-  }
-
-  close(): void {
-    this.ctx.cancel();
-    this.flush();
-  }
-
-  /** Ready(): the pool has its context (at once, in practice). */
-  ready(): boolean {
-    return true;
-  }
-
-  active(): number {
-    return this.idChan.length;
-  }
-
-  addError(): void {
-    this.errCount++;
-  }
-
-  errorCount(): number {
-    return this.errCount;
-  }
-
-  resetError(): void {
-    this.errCount = 0;
+    this.file(id, conn);
   }
 }

@@ -14,7 +14,7 @@ import { Common, type CommonOptions } from './common';
 import { commonControl, setControlConn } from './control';
 import { Chan, sleep } from './go';
 import { serveHandshake } from './handshake';
-import { GoPool } from './pool';
+import { TcpPool } from './pool';
 import { commonLoop } from './tcp';
 import type { ServerCert } from './tls';
 import { defaultKey } from './wire';
@@ -121,12 +121,13 @@ export class V114Server extends Common {
     } catch {
       this.tunnelListener = null;
     }
-    this.pool = GoPool.server(
+    const pool = TcpPool.server(
       { maxCap: this.max, clientIp, context: this.o.tls === 0 ? null : this.o.tls.cert.context, keepAliveMs: this.env.reportIntervalMs },
       this.ctx,
     );
+    this.pool = pool;
     if (this.tunnelListener) {
-      this.pool.serverManager(this.tunnelListener);
+      pool.serverManager(this.tunnelListener);
       this.tunnelListener.on('connection', (s: net.Socket) => this.track(s));
     }
     this.log.info('Getting tunnel pool ready...');

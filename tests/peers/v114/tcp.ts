@@ -37,7 +37,7 @@ const statConns = new WeakSet<GoConn>();
 
 /** A user or target socket with the byte counters of Go's StatConn. */
 function statConn(c: Common, sock: net.Socket): GoConn {
-  const conn = new GoConn(sock, false);
+  const conn = GoConn.socket(sock, false);
   statConns.add(conn);
   const read = conn.read.bind(conn);
   const write = conn.write.bind(conn);
@@ -73,7 +73,7 @@ async function serveUser(c: Common, user: GoConn): Promise<void> {
     return;
   }
   try {
-    let got;
+    let got: { id: string; conn: GoConn };
     try {
       got = await c.pool!.incomingGet(c.env.poolGetTimeoutMs);
     } catch (e) {

@@ -24,6 +24,8 @@ export interface ClientTlsConfig {
   serverName: string;
   /** tls=2: trusted roots (Go uses the system's; tests bring their own CA). */
   ca?: string | Buffer;
+  /** ALPN (type 3: h2; type 0 offers none). */
+  alpn?: string[];
 }
 
 /** tls.Client(conn, …).Handshake(): resolves with the TLS socket, rejects on any failure. */
@@ -35,6 +37,7 @@ export function clientHandshake(sock: net.Socket, cfg: ClientTlsConfig): Promise
       maxVersion: 'TLSv1.3',
       rejectUnauthorized: cfg.code === 2,
     };
+    if (cfg.alpn) opts.ALPNProtocols = cfg.alpn;
     if (cfg.code === 2) {
       opts.servername = cfg.serverName;
       if (cfg.ca) opts.ca = cfg.ca;

@@ -42,7 +42,7 @@ export async function commonUDPLoop(c: Common): Promise<void> {
         c.log.error(`commonUDPLoop: UDP slot limit reached: ${c.udpSlot}/${c.slotLimit}`);
         continue;
       }
-      let got;
+      let got: { id: string; conn: GoConn };
       try {
         got = await c.pool!.incomingGet(c.env.poolGetTimeoutMs);
       } catch (e) {
