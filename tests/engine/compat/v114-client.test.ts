@@ -5,8 +5,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { datagramLadder, freePort } from '../../helpers/net';
 import { datagramsInFlight, twoWayTransfer } from '../../helpers/interop-traffic';
+import { makePki } from '../../helpers/certs';
 import { startV114Client, type V114Client } from '../../peers/v114';
 import { REPORT_MS, suite, type Services } from './services';
 
@@ -58,6 +60,30 @@ describe('our server at tls=1 with a v1.14 client (type 0)', () => {
     await traffic(svc, entry);
     assert.equal(peer.log.count(/Client error/), 0, peer.log.text());
   });
+});
+
+test('our server at tls=2 (CA-signed) with a v1.14 client: both verifies pass, reverse mode carries traffic', async () => {
+  // Two v1.14 peers cannot do this: a v1.14 server at tls=2 has no certificate to compare with.
+  const pki = await makePki(['localhost'], ['127.0.0.1']);
+  const svc = await s.services();
+  const tunnel = await freePort();
+  const entry = await freePort();
+  const server = s.group.start(
+    `server://127.0.0.1:${tunnel}/127.0.0.1:${entry}?tls=2&crt=${encodeURIComponent(pki.certFile)}&key=${encodeURIComponent(pki.keyFile)}&mode=1&log=debug`,
+  );
+  await server.waitFor(/Pending tunnel handshake/);
+  const peer = s.own(
+    startV114Client({
+      tunnel: { host: '127.0.0.1', port: tunnel },
+      targets: [{ host: '127.0.0.1', port: svc.port }],
+      sni: 'localhost',
+      ca: readFileSync(pki.caFile),
+      env: { reportIntervalMs: REPORT_MS },
+    }),
+  );
+  await verifiedFirstTime(peer, server);
+  await twoWayTransfer(svc.tcp, entry, 2 * MiB, 3 * MiB, 60_000);
+  assert.equal(peer.log.count(/Client error/), 0, peer.log.text());
 });
 
 describe('our server with a v1.14 client, type 3 (HTTP/2)', () => {
