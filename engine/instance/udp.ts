@@ -12,6 +12,7 @@
 //   streams and sockets are released on expiry, errors, the end of a tunnel session and shutdown.
 
 import type dgram from 'node:dgram';
+import { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { EnvConfig } from '../url/env';
 import type { TunnelConfig } from '../url/model';
@@ -21,7 +22,7 @@ import type { Signal } from '../wire/signal';
 import { normaliseIp } from '../pool/tcp';
 import type { RateLimiter } from '../relay/rate';
 import type { Targets } from '../relay/targets';
-import { DatagramChannel } from '../relay/udp';
+import { DatagramChannel, type ChannelOptions } from '../relay/udp';
 import type { Logger } from './logger';
 import type { Session } from './session';
 import type { Stats } from './stats';
@@ -235,6 +236,16 @@ export class UdpForwarder {
   framingOf(tunnel: Session): 'frames' | 'raw' {
     return tunnel.hasFeature(FEATURE_UDP_FRAMES) ? 'frames' : 'raw';
   }
+
+  /** How datagrams travel on this pooled stream, given the tunnel's peer. */
+  channelOptions(tunnel: Session, stream: Duplex): ChannelOptions {
+    const framing = this.framingOf(tunnel);
+    const opts: ChannelOptions = { framing, maxDatagram: this.deps.env.udpDataBufSize };
+    // A Go peer's TLS stream (type 0) cuts a datagram in records by its own rules; the server's
+    // record 0 was the ID.
+    if (framing === 'raw' && stream instanceof TLSSocket) opts.goRecordsBefore = tunnel.side === 'client' ? 1 : 0;
+    return opts;
+  }
 }
 
 function clientKey(rinfo: dgram.RemoteInfo): string {
@@ -370,7 +381,7 @@ class IngressSession implements Expirable {
     c.stream.once('close', () => this.fw.deps.active.delete(c.stream));
     const channel = new DatagramChannel(
       c.stream,
-      { framing: this.fw.framingOf(tunnel), maxDatagram: env.udpDataBufSize },
+      this.fw.channelOptions(tunnel, c.stream),
       {
         datagram: (p) => this.toClient(p),
         closed: (why) => this.close(why),
@@ -453,7 +464,7 @@ class EgressSession implements Expirable {
 
   /** Uses this pooled stream from now on (a previous one is closed). */
   attach(tunnel: Session, stream: Duplex, head: Buffer[], ended: boolean): void {
-    const { env, active } = this.fw.deps;
+    const { active } = this.fw.deps;
     const old = this.channel;
     if (this.tunnel && this.tunnel !== tunnel) this.fw.unbindTunnel(this.tunnel, this);
     this.tunnel = tunnel;
@@ -462,7 +473,7 @@ class EgressSession implements Expirable {
     stream.once('close', () => active.delete(stream));
     const channel: DatagramChannel = new DatagramChannel(
       stream,
-      { framing: this.fw.framingOf(tunnel), maxDatagram: env.udpDataBufSize },
+      this.fw.channelOptions(tunnel, stream),
       {
         datagram: (p) => this.toTarget(p),
         // Only the current stream ending ends the session; a replaced one just goes.

@@ -21,6 +21,23 @@ import { joinHostPort } from '../url/ip';
 
 const OPENER = Buffer.from([0x00]);
 
+/**
+ * Destroying an HTTP/2 stream sends its RST_STREAM at once, even from inside the session's read of
+ * the peer's frames. When a peer resets many streams together (a client shutting down) and one of
+ * those resets makes us destroy the others (the session ends, the pool closes), nghttp2 goes on to
+ * process a reset for a stream already freed: Node 20 then aborts, or loops forever allocating
+ * memory (nodejs/node#52952, #64113). A reset with CANCEL is queued by Node until the read is over,
+ * so every pooled stream is reset with CANCEL before it is destroyed.
+ */
+export function cancelBeforeDestroy<T extends http2.Http2Stream>(stream: T): T {
+  const destroy = stream.destroy.bind(stream);
+  stream.destroy = (err?: Error) => {
+    if (!stream.closed && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+    return destroy(err);
+  };
+  return stream;
+}
+
 /** Per-stream receive window: a bulk stream never waits on WINDOW_UPDATE round trips. */
 const STREAM_WINDOW = 4 * 1024 * 1024;
 /** Connection receive window, shared by all streams of the pool. */
@@ -129,6 +146,7 @@ export class H2ServerTransport implements ServerTransport {
   }
 
   private onRequest(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+    cancelBeforeDestroy(stream);
     stream.on('error', () => {});
     const sock = stream.session?.socket;
     const remoteIp = normaliseIp(sock?.remoteAddress ?? '');
@@ -248,6 +266,7 @@ export class H2ClientTransport implements ClientTransport {
       this.drop(c);
       throw new Error(`HTTP/2 stream: ${(e as Error).message}`);
     }
+    cancelBeforeDestroy(req);
     req.on('error', () => {});
     req.write(OPENER);
     const status = await new Promise<number>((resolve, reject) => {

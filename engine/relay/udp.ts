@@ -8,6 +8,7 @@
 
 import dgram from 'node:dgram';
 import type { Duplex } from 'node:stream';
+import { GoRecordJoiner } from './go-records';
 
 export type UdpFraming = 'frames' | 'raw';
 
@@ -74,6 +75,11 @@ export interface ChannelOptions {
   maxDatagram: number;
   /** Bytes that may wait in the stream's write buffer before datagrams are dropped. */
   maxQueuedBytes?: number;
+  /**
+   * Raw framing over a Go peer's TLS stream (type 0): app-data records the peer wrote on it before
+   * this channel (1 when the peer is the server: the ID). Rejoins what Go's record sizing cut.
+   */
+  goRecordsBefore?: number;
 }
 
 export interface ChannelEvents {
@@ -92,6 +98,7 @@ const DEFAULT_QUEUE = 4 * 1024 * 1024;
  */
 export class DatagramChannel {
   private readonly decoder: FrameDecoder | null;
+  private readonly joiner: GoRecordJoiner | null;
   private batch: Buffer[] = [];
   private batchBytes = 0;
   private flushScheduled = false;
@@ -114,6 +121,10 @@ export class DatagramChannel {
             if (p.length > opts.maxDatagram) this.events.dropped?.('oversize', p.length);
             else this.events.datagram(p);
           })
+        : null;
+    this.joiner =
+      opts.framing === 'raw' && opts.goRecordsBefore !== undefined
+        ? new GoRecordJoiner(opts.goRecordsBefore, opts.maxDatagram, (d) => this.deliverRaw(d))
         : null;
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('end', () => this.finish('EOF'));
@@ -138,6 +149,12 @@ export class DatagramChannel {
       this.decoder.push(chunk);
       return;
     }
+    if (this.joiner) this.joiner.push(chunk);
+    else this.deliverRaw(chunk);
+  }
+
+  private deliverRaw(chunk: Buffer): void {
+    if (this.done) return;
     // v1.14 wire: every read is one datagram of at most the read buffer's size.
     const max = this.opts.maxDatagram;
     for (let off = 0; off < chunk.length; off += max) {
@@ -203,6 +220,8 @@ export class DatagramChannel {
 
   private finish(why: string): void {
     if (this.done) return;
+    // Records that arrived whole before the end are datagrams.
+    this.joiner?.flush();
     this.done = true;
     this.batch = [];
     this.batchBytes = 0;
@@ -221,6 +240,7 @@ export class DatagramChannel {
     this.rawQueue = [];
     this.rawQueuedBytes = 0;
     const s = this.stream;
+    this.joiner?.discard();
     this.done = true;
     this.batch = [];
     if (s.writableLength > 0 && !s.destroyed) {

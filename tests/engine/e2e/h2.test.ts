@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
+import { echoIntact } from '../../helpers/net';
 import { ready, reversePair } from '../../helpers/tunnel';
 import { streamPoolCases } from './stream-pools';
 
@@ -54,4 +55,19 @@ test('type=3 with tls=0 runs at tls 1, and a stream from another source IP gets 
   const own = await postStream(p.tunnelPort, '127.0.0.1');
   assert.equal(own.status, 200);
   assert.equal(own.body.length, 4);
+});
+
+test('a client that stops (all its streams reset at once) leaves the server serving the next client', async () => {
+  // The server reacts to the first reset (the control stream) by closing the pool's idle streams
+  // while the other resets are still being read: that must neither abort nor spin the process.
+  const p = await reversePair(group, echo().port, { serverQuery: 'type=3&tls=1' });
+  await ready(p, 1);
+  await p.client.waitFor(/CHECK_POINT\|.*POOL=(?:[2-9]\d|\d{3,})\|/, 15000);
+  const mark = p.server.lines.length;
+  await p.client.stop('SIGTERM');
+  await p.server.waitFor(/Tunnel session ended/, 5000, mark);
+  const next = group.start(`client://127.0.0.1:${p.tunnelPort}/127.0.0.1:${echo().port}`);
+  await next.waitFor(/TLS certificate fingerprint verified/, 15000);
+  await echoIntact(p.entryPort, 2 * 1024 * 1024, 20000);
+  assert.equal(p.server.exitCode, null, 'the server is still running');
 });
