@@ -5,7 +5,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { generateSelfSigned } from '../engine/tls/selfsigned';
-import { bindQuicSocket, dialQuic, makeConfig, QuicListener, tuning, type CcName, type QuicSettings } from '../engine/pool/quic-driver';
+import { bindQuicSocket, dialQuic, makeConfig, QuicListener, tuning, type CcName, type QuicSettings } from '../engine/pool/quic/connection';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -5,7 +5,7 @@ import type dgram from 'node:dgram';
 import type net from 'node:net';
 import { ClientPool, CONTROL_ID, type PoolConn } from '../pool/pool';
 import { transportLoader, type ClientTransport } from '../pool/transport';
-import { TcpClientTransport } from '../pool/tcp';
+import { TcpClientTransport } from '../pool/tcp-transport';
 import { bindUdp, closeServer, listenTcp } from '../relay/listen';
 import { certFingerprint } from '../tls/fingerprint';
 import { goDuration } from '../url/model';

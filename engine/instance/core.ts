@@ -9,11 +9,11 @@ import { isLoopbackIP, isUnspecifiedIP } from '../url/ip';
 import { DnsCache } from '../relay/dns';
 import { RateLimiter } from '../relay/rate';
 import { Targets } from '../relay/targets';
-import { Forwarder } from './forward';
+import { Forwarder } from './tcp-forwarder';
 import type { Logger } from './logger';
 import type { Session } from './session';
 import { Stats, type StatsSnapshot } from './stats';
-import { UdpForwarder } from './udp';
+import { UdpForwarder } from './udp-forwarder';
 
 export interface CoreOptions {
   cfg: TunnelConfig;

@@ -10,7 +10,7 @@ import type dgram from 'node:dgram';
 import type net from 'node:net';
 import { CONTROL_ID, ServerPool, type PoolConn } from '../pool/pool';
 import { transportLoader, type ServerTransport } from '../pool/transport';
-import { normaliseIp, TcpServerTransport } from '../pool/tcp';
+import { normaliseIp, TcpServerTransport } from '../pool/tcp-transport';
 import { bindUdp, closeServer, listenTcp } from '../relay/listen';
 import { fileTls, ramTls, type ServerTls } from '../tls/context';
 import { joinHostPort } from '../url/ip';

@@ -24,8 +24,8 @@ transportLoader.load = (type) => {
 };
 
 async function loadQuic(): Promise<void> {
-  const { QuicClientTransport, QuicServerEndpoint, QuicServerTransport } = await import('./quic');
-  const { quicUnavailable } = await import('./quic-native');
+  const { QuicClientTransport, QuicServerEndpoint, QuicServerTransport } = await import('./quic-transport');
+  const { quicUnavailable } = await import('./quic/native');
 
   /** One UDP endpoint per server instance (it outlives sessions), closed when the server stops. */
   const endpoints = new WeakMap<Server, InstanceType<typeof QuicServerEndpoint>>();
@@ -98,7 +98,7 @@ async function loadQuic(): Promise<void> {
 }
 
 async function loadWs(): Promise<void> {
-  const { WsClientTransport, WsServerTransport } = await import('./ws');
+  const { WsClientTransport, WsServerTransport } = await import('./ws-transport');
   serverTransports[2] = (server, pool) =>
     new WsServerTransport({
       tls: server.tls,
@@ -126,7 +126,7 @@ async function loadWs(): Promise<void> {
 }
 
 async function loadH2(): Promise<void> {
-  const { H2ClientTransport, H2ServerTransport } = await import('./h2');
+  const { H2ClientTransport, H2ServerTransport } = await import('./h2-transport');
   serverTransports[3] = (server, pool) => {
     if (!server.tls) throw new Error('initTunnelPool: HTTP/2 pool needs TLS');
     return new H2ServerTransport({

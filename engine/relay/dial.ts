@@ -2,7 +2,7 @@
 // off (latency of small writes), a connect deadline, and an optional source address.
 
 import net from 'node:net';
-import { fastReadOptions, markFast } from './tcp';
+import { fastReadOptions, markFast } from './tcp-relay';
 
 export interface DialOptions {
   host: string;
@@ -10,7 +10,7 @@ export interface DialOptions {
   timeoutMs: number;
   localAddress?: string;
   /**
-   * Read with net's `onread` into reused memory once a relay takes the socket (relay/tcp.ts).
+   * Read with net's `onread` into reused memory once a relay takes the socket (relay/tcp-relay.ts).
    * Only for sockets that stay plain TCP: never one that will be wrapped in TLS.
    */
   fastRead?: boolean;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
 import { ServerPool } from '../../../engine/pool/pool';
-import { TcpServerTransport } from '../../../engine/pool/tcp';
+import { TcpServerTransport } from '../../../engine/pool/tcp-transport';
 import { ramTls } from '../../../engine/tls/context';
 
 /** Reads the 4 ID bytes as a v1.14 client does: after its own handshake, whenever they come. */

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { Pacer, RateLimiter, RateLimitedStream, TokenBucket } from '../../../engine/relay/rate';
-import { relay } from '../../../engine/relay/tcp';
+import { relay } from '../../../engine/relay/tcp-relay';
 import { echoServer, roundTrip, sha256, randomData } from '../../helpers/net';
 
 test('token bucket: full burst first, then the rate; a large request goes into debt instead of blocking forever', () => {

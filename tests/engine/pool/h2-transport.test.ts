@@ -7,7 +7,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import { ServerPool, readId } from '../../../engine/pool/pool';
-import { H2ClientTransport, H2ServerTransport } from '../../../engine/pool/h2';
+import { H2ClientTransport, H2ServerTransport } from '../../../engine/pool/h2-transport';
 import { ramTls, type ServerTls } from '../../../engine/tls/context';
 import { certFingerprint } from '../../../engine/tls/fingerprint';
 import { randomData, sha256 } from '../../helpers/net';

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
-import { CongestionControl, loadQuiche, PacketType, Shutdown, type HostPort, type Quiche, type QuicheConfig, type QuicheConnection, type RecvInfo } from './quic-native';
+import { CongestionControl, loadQuiche, PacketType, Shutdown, type HostPort, type Quiche, type QuicheConfig, type QuicheConnection, type RecvInfo } from './native';
 
 export type CcName = 'reno' | 'cubic' | 'bbr';
 

@@ -7,7 +7,7 @@
 //   times out on one direction only, cutting one-way flows such as syslog or video);
 // - a new client does not stall the listener while its pooled stream is fetched (its first
 //   datagrams wait in a small queue instead);
-// - between our own peers datagrams are framed (relay/udp.ts), so boundaries survive;
+// - between our own peers datagrams are framed (relay/datagram-channel.ts), so boundaries survive;
 // - errors on a socket (ECONNREFUSED while a target is down) end nothing; sessions, slots, pooled
 //   streams and sockets are released on expiry, errors, the end of a tunnel session and shutdown.
 
@@ -18,10 +18,10 @@ import type { TunnelConfig } from '../url/model';
 import { joinHostPort } from '../url/ip';
 import { FEATURE_UDP_FRAMES } from '../wire/http';
 import type { Signal } from '../wire/signal';
-import { normaliseIp } from '../pool/tcp';
+import { normaliseIp } from '../pool/tcp-transport';
 import type { RateLimiter } from '../relay/rate';
 import type { Targets } from '../relay/targets';
-import { DatagramChannel } from '../relay/udp';
+import { DatagramChannel } from '../relay/datagram-channel';
 import type { Logger } from './logger';
 import type { Session } from './session';
 import type { Stats } from './stats';

@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { EnvConfig } from '../url/env';
 import type { TunnelConfig } from '../url/model';
 import { joinHostPort } from '../url/ip';
-import { relay, type RelayOptions } from '../relay/tcp';
+import { relay, type RelayOptions } from '../relay/tcp-relay';
 import { anyBlocked, sniffBlocked, type Prefetched } from '../relay/block';
 import { proxyV1Header } from '../relay/proxy';
 import { limitStream, type RateLimiter } from '../relay/rate';

@@ -13,7 +13,7 @@ import http2 from 'node:http2';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { ClientTransport, PooledStream, ServerTransport, StreamSink } from './transport';
-import { closeOnEnd, normaliseIp, tlsClient, tlsServer } from './tcp';
+import { closeOnEnd, normaliseIp, tlsClient, tlsServer } from './tcp-transport';
 import type { ServerTls } from '../tls/context';
 import { clientTlsOptions } from '../tls/context';
 import { dialTcp } from '../relay/dial';

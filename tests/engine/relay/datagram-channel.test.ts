@@ -6,7 +6,7 @@ import { PassThrough, Duplex } from 'node:stream';
 import net from 'node:net';
 import tls from 'node:tls';
 import fc from 'fast-check';
-import { DatagramChannel, encodeFrame, FrameDecoder } from '../../../engine/relay/udp';
+import { DatagramChannel, encodeFrame, FrameDecoder } from '../../../engine/relay/datagram-channel';
 import { ramTls } from '../../../engine/tls/context';
 
 test('frames reassemble whatever way the stream is cut', () => {

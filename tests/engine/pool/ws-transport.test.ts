@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import WebSocket from 'ws';
 import { ServerPool, readId } from '../../../engine/pool/pool';
 import type { PooledStream } from '../../../engine/pool/transport';
-import { WsClientTransport, WsServerTransport } from '../../../engine/pool/ws';
+import { WsClientTransport, WsServerTransport } from '../../../engine/pool/ws-transport';
 import { ramTls, type ServerTls } from '../../../engine/tls/context';
 import { certFingerprint } from '../../../engine/tls/fingerprint';
 import { randomData, sha256 } from '../../helpers/net';

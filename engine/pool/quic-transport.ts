@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import type { ServerTls } from '../tls/context';
 import { joinHostPort } from '../url/ip';
-import { bindQuicSocket, dialQuic, makeConfig, QuicListener, type QuicConnection, type QuicSettings, type QuicStream, type TlsMaterial } from './quic-driver';
-import type { QuicheConfig } from './quic-native';
-import { normaliseIp } from './tcp';
+import { bindQuicSocket, dialQuic, makeConfig, QuicListener, type QuicConnection, type QuicSettings, type QuicStream, type TlsMaterial } from './quic/connection';
+import type { QuicheConfig } from './quic/native';
+import { normaliseIp } from './tcp-transport';
 import type { ClientTransport, PooledStream, ServerTransport } from './transport';
 
 export const QUIC_ALPN = 'np-quic';

@@ -13,7 +13,7 @@ import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { ClientTransport, PooledStream, ServerTransport, StreamSink } from './transport';
-import { closeOnEnd, normaliseIp, tlsClient, tlsServer } from './tcp';
+import { closeOnEnd, normaliseIp, tlsClient, tlsServer } from './tcp-transport';
 import type { ServerTls } from '../tls/context';
 import { clientTlsOptions } from '../tls/context';
 import { dialTcp } from '../relay/dial';

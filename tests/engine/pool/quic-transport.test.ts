@@ -9,9 +9,9 @@ import type { Duplex } from 'node:stream';
 import { freePort, randomData, sha256 } from '../../helpers/net';
 import { makePki, type TestPki } from '../../helpers/certs';
 import { ClientPool, CONTROL_ID, ServerPool } from '../../../engine/pool/pool';
-import { QuicClientTransport, QuicServerEndpoint, QuicServerTransport, quicSettings } from '../../../engine/pool/quic';
-import { bindQuicSocket, dialQuic, makeConfig, QuicListener } from '../../../engine/pool/quic-driver';
-import { loadQuiche, QuicUnavailableError } from '../../../engine/pool/quic-native';
+import { QuicClientTransport, QuicServerEndpoint, QuicServerTransport, quicSettings } from '../../../engine/pool/quic-transport';
+import { bindQuicSocket, dialQuic, makeConfig, QuicListener } from '../../../engine/pool/quic/connection';
+import { loadQuiche, QuicUnavailableError } from '../../../engine/pool/quic/native';
 import { ramTls, type ServerTls } from '../../../engine/tls/context';
 import { certFingerprint } from '../../../engine/tls/fingerprint';
 
