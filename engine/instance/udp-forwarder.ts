@@ -15,10 +15,10 @@ import type dgram from 'node:dgram';
 import type { Duplex } from 'node:stream';
 import type { EnvConfig } from '../url/env';
 import type { TunnelConfig } from '../url/model';
-import { joinHostPort } from '../url/ip';
+import { joinHostPort, normaliseIp } from '../url/ip';
 import { FEATURE_UDP_FRAMES } from '../wire/http';
 import type { Signal } from '../wire/signal';
-import { normaliseIp } from '../pool/tcp-transport';
+
 import type { RateLimiter } from '../relay/rate';
 import type { Targets } from '../relay/targets';
 import { DatagramChannel } from '../relay/datagram-channel';

@@ -12,12 +12,12 @@
 import http2 from 'node:http2';
 import type net from 'node:net';
 import type tls from 'node:tls';
-import type { ClientTransport, PooledStream, ServerTransport, StreamSink } from './transport';
-import { closeOnEnd, normaliseIp, tlsClient, tlsServer } from './tcp-transport';
 import type { ServerTls } from '../tls/context';
 import { clientTlsOptions } from '../tls/context';
 import { dialTcp } from '../relay/dial';
-import { joinHostPort } from '../url/ip';
+import { joinHostPort, normaliseIp } from '../url/ip';
+import { closeOnEnd, tlsClient, tlsServer } from './tls-socket';
+import { offerTo, type ClientTransport, type PooledStream, type ServerTransport, type StreamSink, type TransportDescriptor } from './transport';
 
 const OPENER = Buffer.from([0x00]);
 
@@ -94,6 +94,11 @@ export class H2ServerTransport implements ServerTransport {
     });
     this.h2.on('sessionError', () => {});
     this.h2.on('stream', (stream, headers) => this.onRequest(stream, headers));
+  }
+
+  /** Pooled connections open with a TLS ClientHello. */
+  owns(head: Buffer | null): boolean {
+    return head !== null && head[0] === 0x16;
   }
 
   takeSocket(socket: net.Socket, head: Buffer): void {
@@ -417,3 +422,35 @@ function readSome(stream: http2.ClientHttp2Stream, max: number, timeoutMs: numbe
     stream.once('close', done);
   });
 }
+
+export const h2Transport: TransportDescriptor = {
+  type: 3,
+  kind: 'h2',
+  pinsClientIp: true,
+  unavailable: () => null,
+  server: (ctx, pool) => {
+    if (!ctx.tls) throw new Error('HTTP/2 pool needs TLS (tls=1 or 2)');
+    return new H2ServerTransport({
+      tls: ctx.tls,
+      keepAliveMs: ctx.keepAliveMs,
+      handshakeTimeoutMs: ctx.handshakeTimeoutMs,
+      maxStreams: pool.max,
+      clientIp: () => pool.clientIp,
+      full: () => pool.full,
+      onStream: offerTo(pool, ctx.logger),
+      onError: (e) => ctx.logger.debug(`Tunnel pool: ${e.message}`),
+    });
+  },
+  client: (ctx, offer) =>
+    new H2ClientTransport({
+      target: ctx.resolve,
+      // A v1.14 server promotes type 3 to TLS, so tls=0 cannot come from one; treat it as 1.
+      tls: offer.tls === 2 ? 2 : 1,
+      serverName: ctx.serverName,
+      dialTimeoutMs: ctx.dialTimeoutMs,
+      keepAliveMs: ctx.keepAliveMs,
+      replyTimeoutMs: Math.max(ctx.handshakeTimeoutMs, 5000),
+      maxStreams: Math.max(1, offer.max),
+      onError: (e) => ctx.logger.debug(`Tunnel pool: ${e.message}`),
+    }),
+};

@@ -12,12 +12,12 @@ import type net from 'node:net';
 import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import WebSocket, { WebSocketServer } from 'ws';
-import type { ClientTransport, PooledStream, ServerTransport, StreamSink } from './transport';
-import { closeOnEnd, normaliseIp, tlsClient, tlsServer } from './tcp-transport';
 import type { ServerTls } from '../tls/context';
 import { clientTlsOptions } from '../tls/context';
 import { dialTcp } from '../relay/dial';
-import { isIP, joinHostPort } from '../url/ip';
+import { isIP, joinHostPort, normaliseIp } from '../url/ip';
+import { closeOnEnd, tlsClient, tlsServer } from './tls-socket';
+import { offerTo, type ClientTransport, type PooledStream, type ServerTransport, type StreamSink, type TransportDescriptor } from './transport';
 import { buildResponse, FEATURES_HEADER, parseFeatureList, parseHead, type HttpHead } from '../wire/http';
 
 /** Upgrade-level feature: an empty binary message means "no more data this way". */
@@ -220,6 +220,14 @@ export class WsServerTransport implements ServerTransport {
     });
   }
 
+  /**
+   * Every socket that says something: TLS, an upgrade, or a plain request that is a client's new
+   * tunnel handshake (handed back through onHandshake once its head is read).
+   */
+  owns(head: Buffer | null): boolean {
+    return head !== null;
+  }
+
   takeSocket(socket: net.Socket, head: Buffer): void {
     if (this.closed) {
       socket.destroy();
@@ -405,3 +413,31 @@ export class WsClientTransport implements ClientTransport {
   reset(): void {}
   close(): void {}
 }
+
+export const wsTransport: TransportDescriptor = {
+  type: 2,
+  kind: 'ws',
+  // Meant to pass proxies and CDNs, whose addresses are not the client's.
+  pinsClientIp: false,
+  unavailable: () => null,
+  server: (ctx, pool) =>
+    new WsServerTransport({
+      tls: ctx.tls,
+      keepAliveMs: ctx.keepAliveMs,
+      handshakeTimeoutMs: ctx.handshakeTimeoutMs,
+      full: () => pool.full,
+      onStream: offerTo(pool, ctx.logger),
+      onHandshake: ctx.onHandshake,
+      onError: (e) => ctx.logger.debug(`Tunnel pool: ${e.message}`),
+    }),
+  client: (ctx, offer) =>
+    new WsClientTransport({
+      target: ctx.resolve,
+      host: ctx.host,
+      port: ctx.portText,
+      tls: offer.tls,
+      dialTimeoutMs: ctx.dialTimeoutMs,
+      handshakeTimeoutMs: ctx.handshakeTimeoutMs,
+      keepAliveMs: ctx.keepAliveMs,
+    }),
+};

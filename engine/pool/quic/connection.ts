@@ -760,6 +760,7 @@ export class QuicListener {
   private readonly conns = new Set<QuicConnection>();
   private readonly scids = new Map<QuicConnection, Buffer>();
   private closed = false;
+  private released: Promise<void> = Promise.resolve();
   private local: HostPort;
 
   private constructor(
@@ -846,19 +847,23 @@ export class QuicListener {
     c.receive(buf, r);
   }
 
-  close(reason = 'listener closed'): void {
-    if (this.closed) return;
+  /** Closes every connection, then the socket; resolves once the port is free again. */
+  close(reason = 'listener closed'): Promise<void> {
+    if (this.closed) return this.released;
     this.closed = true;
     for (const c of [...this.conns]) c.close(reason);
     const sock = this.sock;
-    // Let the CONNECTION_CLOSE frames leave first.
-    setTimeout(() => {
-      try {
-        sock.close();
-      } catch {
-        /* closed */
-      }
-    }, 20).unref();
+    this.released = new Promise((resolve) => {
+      // Let the CONNECTION_CLOSE frames leave first.
+      setTimeout(() => {
+        try {
+          sock.close(() => resolve());
+        } catch {
+          resolve(); // already closed
+        }
+      }, 20);
+    });
+    return this.released;
   }
 }
 
