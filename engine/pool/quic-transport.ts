@@ -7,7 +7,11 @@ import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import type { ServerTls } from '../tls/context';
 import { joinHostPort, normaliseIp } from '../url/ip';
-import { bindQuicSocket, dialQuic, makeConfig, QuicListener, type QuicConnection, type QuicSettings, type QuicStream, type TlsMaterial } from './quic/connection';
+import { makeConfig, type QuicSettings, type TlsMaterial } from './quic/config';
+import type { QuicConnection } from './quic/connection';
+import { dialQuic } from './quic/dial';
+import { bindQuicSocket, QuicListener } from './quic/listener';
+import type { QuicStream } from './quic/stream';
 import { quicUnavailable, type QuicheConfig } from './quic/native';
 import type { ClientTransport, PooledStream, ServerTransport, TransportDescriptor, TransportLogger } from './transport';
 
