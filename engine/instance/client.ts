@@ -3,7 +3,9 @@
 
 import type dgram from 'node:dgram';
 import type net from 'node:net';
-import { ClientPool, CONTROL_ID, type PoolConn } from '../pool/pool';
+import { ClientPool } from '../pool/client-pool';
+import { CONTROL_ID } from '../pool/pool';
+import type { PoolConn } from '../pool/pool-conn';
 import { loadTransport } from '../pool/registry';
 import type { ClientContext, ClientTransport } from '../pool/transport';
 import { bindUdp, closeServer, listenTcp } from '../relay/listen';

@@ -8,7 +8,9 @@
 
 import type dgram from 'node:dgram';
 import type net from 'node:net';
-import { CONTROL_ID, ServerPool, type PoolConn } from '../pool/pool';
+import { CONTROL_ID } from '../pool/pool';
+import type { PoolConn } from '../pool/pool-conn';
+import { ServerPool } from '../pool/server-pool';
 import { loadTransport } from '../pool/registry';
 import type { OwnListener, ServerContext, ServerTransport, TransportDescriptor } from '../pool/transport';
 import { bindUdp, closeServer, listenTcp } from '../relay/listen';

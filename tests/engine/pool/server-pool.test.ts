@@ -5,7 +5,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
-import { ServerPool } from '../../../engine/pool/pool';
+import { ServerPool } from '../../../engine/pool/server-pool';
 import { TcpServerTransport } from '../../../engine/pool/tcp-transport';
 import { ramTls } from '../../../engine/tls/context';
 
