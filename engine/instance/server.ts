@@ -17,12 +17,10 @@ import { bindUdp, closeServer, listenTcp } from '../relay/listen';
 import { fileTls, ramTls, type ServerTls } from '../tls/context';
 import { joinHostPort, normaliseIp } from '../url/ip';
 import { goDuration } from '../url/model';
-import { parseHead } from '../wire/http';
 import { OUR_FEATURES } from '../wire/http';
-import { verifyAuthToken } from '../wire/token';
 import { Backoff, sleep } from './backoff';
 import { TunnelCore, type CoreOptions } from './core';
-import { accept, judgeHandshake, readHead, refuse } from './handshake';
+import { accept, idleHandshake, judgeHandshake, readHead, refuse } from './handshake';
 import { FEATURE_VERIFY_CONTROL, Session } from './session';
 
 interface Current {
@@ -372,22 +370,14 @@ export class Server extends TunnelCore {
    * handshake lands on an idle pooled stream: recognise it by a valid bearer token.
    */
   private sniffIdle(conn: PoolConn): void {
-    const data = conn.earlyData;
-    if (data.length < 4) return;
-    if (!data.subarray(0, 4).equals(Buffer.from('GET '))) {
-      conn.idleDataHook = null;
-      return;
-    }
-    const r = parseHead(data, 'request');
-    if (r.state === 'partial') return;
+    const verdict = idleHandshake(conn.earlyData, this.cfg.key);
+    if (verdict === 'more') return;
     conn.idleDataHook = null;
-    if (r.state === 'error') return;
-    const auth = r.head.headers.get('authorization') ?? '';
-    if (!auth.startsWith('Bearer ') || !verifyAuthToken(this.cfg.key, auth.slice(7))) return;
+    if (verdict === 'no') return;
     const cur = this.current;
     if (!cur || cur.pool.takeIdle(conn.id) !== conn) return;
-    const { stream } = conn.claim();
-    void this.serveHandshake(stream as net.Socket, data);
+    const { stream, head } = conn.claim();
+    void this.serveHandshake(stream as net.Socket, head);
   }
 
   protected async teardown(): Promise<void> {

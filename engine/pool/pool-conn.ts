@@ -2,6 +2,7 @@
 // claimed, it is handed over with whatever arrived meanwhile.
 
 import type { Duplex } from 'node:stream';
+import { closeGracefully } from '../relay/graceful-close';
 
 /** Early bytes kept per idle stream before it is paused (the kernel buffers the rest). */
 const IDLE_BUFFER_LIMIT = 256 * 1024;
@@ -95,20 +96,3 @@ export class PoolConn {
 
 /** How long a gracefully closed stream waits for the peer's own close. */
 export const GRACEFUL_CLOSE_MS = 10_000;
-
-/** See PoolConn.release. */
-export function closeGracefully(stream: Duplex, graceMs = GRACEFUL_CLOSE_MS): void {
-  if (stream.destroyed) return;
-  const timer = setTimeout(() => stream.destroy(), graceMs);
-  timer.unref?.();
-  const done = () => {
-    clearTimeout(timer);
-    stream.destroy();
-  };
-  stream.once('end', done);
-  stream.once('close', () => clearTimeout(timer));
-  stream.on('error', done);
-  stream.on('data', () => {});
-  stream.resume();
-  stream.end();
-}
