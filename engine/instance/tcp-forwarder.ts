@@ -19,7 +19,7 @@ import type { Session } from './session';
 import type { Stats } from './stats';
 
 /** How long block sniffing waits for a client's first bytes before letting the connection through. */
-export const BLOCK_SNIFF_MS = 500;
+const BLOCK_SNIFF_MS = 500;
 
 /** How long a refused user or pooled stream may take to read what it was sent. */
 const LINGER_MS = 5000;

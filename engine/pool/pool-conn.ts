@@ -95,4 +95,4 @@ export class PoolConn {
 }
 
 /** How long a gracefully closed stream waits for the peer's own close. */
-export const GRACEFUL_CLOSE_MS = 10_000;
+const GRACEFUL_CLOSE_MS = 10_000;

@@ -12,7 +12,7 @@ export const CONTROL_ID = '00000000';
 
 type Waiter = { resolve: (c: PoolConn | null) => void; timer: NodeJS.Timeout };
 
-export class PoolTimeoutError extends Error {}
+class PoolTimeoutError extends Error {}
 
 /** The idle store and the waiting of both sides; ServerPool and ClientPool differ in how streams arrive. */
 export abstract class BasePool {

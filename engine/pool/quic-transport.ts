@@ -15,7 +15,7 @@ import type { QuicStream } from './quic/stream';
 import { quicUnavailable, type QuicheConfig } from './quic/native';
 import type { ClientTransport, PooledStream, ServerTransport, TransportDescriptor, TransportLogger } from './transport';
 
-export const QUIC_ALPN = 'np-quic';
+const QUIC_ALPN = 'np-quic';
 const OPENER = Uint8Array.of(0);
 
 /** NodePass's QUIC parameters (§5.3, §5.6). */

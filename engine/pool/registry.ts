@@ -1,7 +1,7 @@
 // Pool type → transport. Each module is imported when a tunnel of its type is first built (the
-// server in prepare(), the client once the handshake names the type): `ws` with zlib, http2 and
-// the QUIC binding took about half of every process's start-up when they were loaded eagerly
-// (bench: time to ready), and a process uses one type.
+// server in prepare(), the client once the handshake names the type): loading `ws` with zlib,
+// http2 and the QUIC binding costs about half of a process's start-up (bench: time to ready),
+// and a process uses one type.
 
 import type { PoolType, TransportDescriptor } from './transport';
 
@@ -14,7 +14,7 @@ const MODULES: Record<PoolType, () => Promise<TransportDescriptor>> = {
 
 const loaded = new Map<PoolType, Promise<TransportDescriptor>>();
 
-export function isPoolType(type: number): type is PoolType {
+function isPoolType(type: number): type is PoolType {
   return type === 0 || type === 1 || type === 2 || type === 3;
 }
 

@@ -11,8 +11,8 @@ import type { Duplex } from 'node:stream';
 export type UdpFraming = 'frames' | 'raw';
 
 /** Length prefix of a frame; a UDP payload never exceeds 65535 bytes. */
-export const FRAME_HEADER_BYTES = 2;
-export const MAX_FRAME_PAYLOAD = 0xffff;
+const FRAME_HEADER_BYTES = 2;
+const MAX_FRAME_PAYLOAD = 0xffff;
 
 /** One frame: length (u16 BE) + payload. */
 export function encodeFrame(payload: Buffer): Buffer {

@@ -25,7 +25,7 @@ export interface QuicTuning {
   batch: boolean;
 }
 
-export const DEFAULT_TUNING: Readonly<QuicTuning> = {
+const DEFAULT_TUNING: Readonly<QuicTuning> = {
   readView: 64 * 1024,
   socketBuffer: 1024 * 1024,
   bigWindows: true,

@@ -115,8 +115,8 @@ export class QuicUnavailableError extends Error {}
 
 let loaded: { ok: true; quiche: Quiche } | { ok: false; error: QuicUnavailableError } | null = null;
 
-/** Why QUIC cannot run on this platform, as shown to users (pure, for tests). */
-export function unavailableMessage(platform: string, arch: string, detail: string): string {
+/** Why QUIC cannot run on this platform, as shown to users. */
+function unavailableMessage(platform: string, arch: string, detail: string): string {
   const tag = `${platform}-${arch}`;
   const have = Object.keys(BINARIES).join(', ');
   return (
