@@ -66,6 +66,7 @@ const REASONS: Record<number, string> = {
   408: 'Request Timeout',
   426: 'Upgrade Required',
   431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 
