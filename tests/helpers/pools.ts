@@ -44,12 +44,3 @@ export async function poolPair(t: TestContext, o: { tls?: 0 | 1; max?: number; c
   });
   return { server, client, serverTls, port, accepted };
 }
-
-/** Resolves when `check()` is true (polled each turn of the event loop), or rejects at the deadline. */
-export async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

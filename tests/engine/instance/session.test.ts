@@ -11,7 +11,8 @@ import { Stats } from '../../../engine/instance/stats';
 import { CONTROL_ID } from '../../../engine/pool/pool';
 import { parseEnv } from '../../../engine/url/env';
 import type { Signal } from '../../../engine/wire/signal';
-import { poolPair, until, type PoolPair } from '../../helpers/pools';
+import { poolPair, type PoolPair } from '../../helpers/pools';
+import { until } from '../../helpers/wait';
 
 const KEY = 'session-key';
 

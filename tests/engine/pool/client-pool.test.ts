@@ -8,7 +8,8 @@ import { ClientPool, readId } from '../../../engine/pool/client-pool';
 import { CONTROL_ID } from '../../../engine/pool/pool';
 import { TcpClientTransport } from '../../../engine/pool/tcp-transport';
 import { freePort } from '../../helpers/net';
-import { poolPair, until } from '../../helpers/pools';
+import { poolPair } from '../../helpers/pools';
+import { until } from '../../helpers/wait';
 
 async function pair(t: TestContext): Promise<[net.Socket, net.Socket]> {
   const srv = net.createServer({ allowHalfOpen: true });

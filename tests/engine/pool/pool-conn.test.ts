@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { PoolConn } from '../../../engine/pool/pool-conn';
 import { randomData, sha256 } from '../../helpers/net';
-import { until } from '../../helpers/pools';
+import { until } from '../../helpers/wait';
 
 async function pair(t: TestContext): Promise<[net.Socket, net.Socket]> {
   const srv = net.createServer({ allowHalfOpen: true });

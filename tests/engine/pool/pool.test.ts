@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CONTROL_ID } from '../../../engine/pool/pool';
 import { randomData, sha256 } from '../../helpers/net';
-import { poolPair, until } from '../../helpers/pools';
+import { poolPair } from '../../helpers/pools';
+import { until } from '../../helpers/wait';
 
 test('a stream taken on one side by incomingGet is the one the other side gets by its ID; bytes cross intact', async (t) => {
   const { server, client } = await poolPair(t);

@@ -57,7 +57,7 @@ async function serverRig(o: { clientIp?: string; max?: number; tls?: ServerTls }
     close() {
       transport.close();
       serverPool.close();
-      endpoint.close();
+      return endpoint.close();
     },
   };
 }
@@ -242,8 +242,7 @@ describe('QUIC pool (type 1)', () => {
     const t = clientTransport(gone.port, { dialTimeoutMs: 1000 });
     const s = await t.open();
     s.stream.destroy();
-    gone.close();
-    await new Promise((r) => setTimeout(r, 100));
+    await gone.close();
     // The old connection was closed by the server ("server stopped"); a new dial finds nobody.
     await assert.rejects(t.open(), /QUIC (handshake with 127\.0\.0\.1:\d+ timed out|connection closed by peer)/);
     t.close();

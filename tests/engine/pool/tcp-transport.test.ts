@@ -11,7 +11,7 @@ import type { PooledStream } from '../../../engine/pool/transport';
 import { ramTls, type ServerTls } from '../../../engine/tls/context';
 import { certFingerprint } from '../../../engine/tls/fingerprint';
 import { randomData, sha256 } from '../../helpers/net';
-import { until } from '../../helpers/pools';
+import { until } from '../../helpers/wait';
 
 /** A tunnel port handing every accepted socket to `transport` as the server does (paused, no head). */
 async function port(t: TestContext, take: (s: net.Socket) => void): Promise<number> {
