@@ -21,7 +21,6 @@ import { checkPointLine } from './stats';
 
 export class Client extends TunnelCore {
   mode: 1 | 2 = 2;
-  offer: TunnelOffer | null = null;
   private tunnelServer: net.Server | null = null;
   private tunnelUdp: dgram.Socket | null = null;
   private targetServer: net.Server | null = null;
@@ -181,7 +180,6 @@ export class Client extends TunnelCore {
     } catch (e) {
       return `commonStart: ${(e as Error).message}`;
     }
-    this.offer = offer;
     this.logger.info(`Loading tunnel config: FLOW=${offer.flow}|MAX=${offer.max}|TLS=${offer.tls}|TYPE=${offer.type}`);
     if (this.stopped) return 'stopped';
     const ourPeer = (offer.features ?? []).includes(FEATURE_VERIFY_CONTROL);

@@ -32,7 +32,7 @@ interface Current {
 }
 
 export class Server extends TunnelCore {
-  tls: ServerTls | null = null;
+  private tls: ServerTls | null = null;
   flow: '-' | '+' = '-';
   mode: 1 | 2 = 1;
   private tunnelServer: net.Server | null = null;
@@ -49,7 +49,7 @@ export class Server extends TunnelCore {
     super(o);
   }
 
-  get tlsCode(): 0 | 1 | 2 {
+  private get tlsCode(): 0 | 1 | 2 {
     return this.tls ? this.tls.code : 0;
   }
 
