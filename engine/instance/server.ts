@@ -18,6 +18,7 @@ import { fileTls, ramTls, type ServerTls } from '../tls/context';
 import { joinHostPort, normaliseIp } from '../url/ip';
 import { goDuration } from '../url/model';
 import { OUR_FEATURES } from '../wire/http';
+import type { Signal } from '../wire/signal';
 import { Backoff, sleep } from './backoff';
 import { TunnelCore, type CoreOptions } from './core';
 import { accept, idleHandshake, judgeHandshake, readHead, refuse } from './handshake';
@@ -339,7 +340,7 @@ export class Server extends TunnelCore {
   }
 
   /** Hook for the UDP relay (egress on a `udp` signal). */
-  protected onUdpSignal(s: import('../wire/signal').Signal, session: Session): void {
+  protected onUdpSignal(s: Signal, session: Session): void {
     this.udp.egress(s, session);
   }
 

@@ -4,6 +4,7 @@
 // server reads that byte and answers with the 4-byte ID (written by ServerPool.offer).
 
 import { readFileSync } from 'node:fs';
+import type net from 'node:net';
 import tls from 'node:tls';
 import type { ServerTls } from '../tls/context';
 import { joinHostPort, normaliseIp } from '../url/ip';
@@ -236,7 +237,7 @@ export class QuicServerTransport implements ServerTransport {
   }
 
   /** QUIC arrives on UDP, never as a TCP socket. */
-  takeSocket(socket: import('node:net').Socket): void {
+  takeSocket(socket: net.Socket): void {
     socket.destroy();
   }
 
