@@ -1,10 +1,14 @@
-// Worker thread vs child process per instance (issue 5): idle memory of 20 instances, throughput
+// Worker thread vs child process per instance: idle memory of 20 instances, throughput
 // of one server+client pair, and start time. Run: node --import tsx bench/master-isolation.ts
 // (npm run build first). Prints one JSON line per isolation mode.
-import { echoServer, freePort, randomData, roundTrip, sha256 } from '../tests/helpers/net';
-import { childrenOf, must, removeDir, rssOf, startMaster } from '../tests/helpers/master';
+import { echoServer, freePort, randomData, roundTrip, sha256 } from '../scripts/lib/net';
+import { must, startMaster } from './lib/master';
+import { childrenOf, rssKiBOf } from './lib/proc';
 
 const MiB = 1024 * 1024;
+
+/** VmRSS in bytes (0 once the process is gone). */
+const rssOf = (pid: number): number => (rssKiBOf(pid) ?? 0) * 1024;
 
 function treeRss(pid: number): { total: number; master: number; children: number[] } {
   const kids = childrenOf(pid);
@@ -14,8 +18,8 @@ function treeRss(pid: number): { total: number; master: number; children: number
 }
 
 async function measure(isolation: 'worker' | 'process', count: number, bulkMiB: number) {
-  const m = await startMaster({ env: { NP_ISOLATION: isolation } });
-  const pid = m.proc.child.pid!;
+  const m = await startMaster({ NP_ISOLATION: isolation });
+  const pid = m.pid;
   const baseline = rssOf(pid);
   const t0 = Date.now();
   const ids: string[] = [];
@@ -51,9 +55,8 @@ async function measure(isolation: 'worker' | 'process', count: number, bulkMiB: 
   const secs = (performance.now() - t1) / 1000;
   if (sha256(back) !== sha256(data)) throw new Error('bulk data corrupted');
   const busy = treeRss(pid);
-  await m.kill('SIGKILL');
+  await m.stop();
   await echo.close();
-  removeDir(m.stateDir);
   return {
     isolation,
     instances: count,

@@ -1,11 +1,13 @@
-// Raw QUIC stream throughput of engine/pool/quic-driver.ts between two processes on loopback.
+// Raw QUIC stream throughput of the QUIC driver (engine/pool/quic/) between two processes on loopback.
 //   node --import tsx bench/quic-driver.ts [--streams 1,8] [--mib 64] [--cc reno|cubic|bbr] [--packet 1350]
 // The parent dials; a child process listens and sinks each stream, answering one byte at its end.
 
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { generateSelfSigned } from '../engine/tls/selfsigned';
-import { bindQuicSocket, dialQuic, makeConfig, QuicListener, tuning, type CcName, type QuicSettings } from '../engine/pool/quic-driver';
+import { makeConfig, tuningOf, type CcName, type QuicSettings } from '../engine/pool/quic/config';
+import { dialQuic } from '../engine/pool/quic/dial';
+import { bindQuicSocket, QuicListener } from '../engine/pool/quic/listener';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -13,10 +15,13 @@ const arg = (name: string, dflt: string) => {
 };
 
 // Optimisation steps can be switched off one by one (both processes read the same flags).
-tuning.readView = Number(arg('reads', String(tuning.readView)));
-tuning.socketBuffer = Number(arg('sockbuf', String(tuning.socketBuffer)));
-tuning.bigWindows = arg('windows', 'big') === 'big';
-tuning.batch = !process.argv.includes('--nobatch');
+const defaults = tuningOf();
+const tuning = tuningOf({
+  readView: Number(arg('reads', String(defaults.readView))),
+  socketBuffer: Number(arg('sockbuf', String(defaults.socketBuffer))),
+  bigWindows: arg('windows', 'big') === 'big',
+  batch: !process.argv.includes('--nobatch'),
+});
 
 const settings = (): QuicSettings => ({
   alpn: 'np-quic',
@@ -25,6 +30,7 @@ const settings = (): QuicSettings => ({
   maxIncomingStreams: 1024,
   cc: arg('cc', 'cubic') as CcName,
   maxPacket: Number(arg('packet', '1350')),
+  tuning,
 });
 
 async function serve(): Promise<void> {
@@ -45,7 +51,7 @@ async function serve(): Promise<void> {
         });
         s.on('error', () => {});
       }),
-  }, 5000);
+  }, 5000, tuning);
   process.on('disconnect', () => process.exit(0));
   process.send!({ port: l.port });
 }

@@ -7,10 +7,9 @@
 
 import dgram from 'node:dgram';
 import { Worker } from 'node:worker_threads';
-import { freePort } from '../tests/helpers/net';
-import { ProcessGroup } from '../tests/helpers/proc';
-import { startPair } from '../tests/helpers/tunnel';
 import { parseCheckPoint } from '../engine/instance/stats';
+import { freePort } from '../scripts/lib/net';
+import { ProcessGroup, type NodePassProcess } from '../scripts/lib/proc';
 
 const SIZE = 1400;
 
@@ -45,6 +44,18 @@ const { parentPort, workerData: job } = require('node:worker_threads');
 `;
 
 let last = 0;
+
+/** Server (reverse, listening for users on `port`) and client (dialling `target`), both ready. */
+async function reversePair(g: ProcessGroup, target: string, env: Record<string, string>): Promise<{ port: number; ingress: NodePassProcess; egress: NodePassProcess }> {
+  const tunnel = await freePort();
+  const port = await freePort();
+  const server = g.start(`server://127.0.0.1:${tunnel}/127.0.0.1:${port}?mode=1`, env);
+  await server.waitFor(/Pending tunnel handshake/);
+  const client = g.start(`client://127.0.0.1:${tunnel}/${target}?mode=2`, env);
+  await client.waitFor(/CHECK_POINT/);
+  await server.waitFor(/CHECK_POINT/);
+  return { port, ingress: server, egress: client };
+}
 
 async function sink(): Promise<{ port: number; count: () => number; close: () => void }> {
   const sock = dgram.createSocket('udp4');
@@ -83,7 +94,7 @@ async function main(): Promise<void> {
       const direct = await run(s.port, s, rate, seconds);
       rows.push({ path: 'direct', ...direct, loss: `${(direct.loss * 100).toFixed(2)}%` });
     }
-    const pair = await startPair(g, { flow: 'reverse', target: `127.0.0.1:${s.port}`, env: { NP_REPORT_INTERVAL: '1s' } });
+    const pair = await reversePair(g, `127.0.0.1:${s.port}`, { NP_REPORT_INTERVAL: '1s' });
     let base = { in: 0, out: 0 };
     for (const rate of rates) {
       const t = await run(pair.port, s, rate, seconds);

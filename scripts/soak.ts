@@ -1,6 +1,6 @@
 // `npm run soak`: the long soak profile — 100k short TCP connections plus steady long-lived UDP
 // flows through one tunnel (bounded in count and time), printing progress and the bounds it measured.
-import { runSoak } from '../tests/helpers/soak';
+import { runSoak } from './lib/soak';
 
 const connections = Number(process.env.SOAK_CONNECTIONS ?? 100_000);
 const t0 = Date.now();

@@ -2,7 +2,7 @@
 // external tools; plus what /proc says about them (CPU ticks, RSS).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -148,6 +148,20 @@ export function rssKiBOf(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/** Direct children of a process (Linux /proc). */
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (text) out.push(...text.split(/\s+/).map(Number));
+    }
+  } catch {
+    // gone
+  }
+  return out;
 }
 
 /** A helper peer (bench/helpers/peer.ts) in its own process; it prints one JSON line per answer. */

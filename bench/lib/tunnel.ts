@@ -4,7 +4,7 @@
 //   user → 127.0.0.1:<entry> (server's target listener) ⇒ pool ⇒ client → 127.0.0.1:<target>
 
 import { existsSync } from 'node:fs';
-import { freePort } from '../../tests/helpers/net';
+import { freePort } from '../../scripts/lib/net';
 import { BIN, Proc } from './proc';
 
 export interface Impl {

@@ -3,7 +3,7 @@
 // sender (this process) and receiver (a peer process).
 
 import net from 'node:net';
-import { freePort } from '../../tests/helpers/net';
+import { freePort } from '../../scripts/lib/net';
 import type { Ctx } from '../lib/context';
 import { Peer, Proc, cpuSecondsOf, sleep } from '../lib/proc';
 import { applyRatios, median, round, row, skipped, type Row, type Section } from '../lib/report';

@@ -3,9 +3,11 @@
 
 import type dgram from 'node:dgram';
 import type net from 'node:net';
-import { ClientPool, CONTROL_ID, type PoolConn } from '../pool/pool';
-import { transportLoader, type ClientTransport } from '../pool/transport';
-import { TcpClientTransport } from '../pool/tcp';
+import { ClientPool } from '../pool/client-pool';
+import { CONTROL_ID } from '../pool/pool';
+import type { PoolConn } from '../pool/pool-conn';
+import { loadTransport } from '../pool/registry';
+import type { ClientContext, ClientTransport } from '../pool/transport';
 import { bindUdp, closeServer, listenTcp } from '../relay/listen';
 import { certFingerprint } from '../tls/fingerprint';
 import { goDuration } from '../url/model';
@@ -17,13 +19,8 @@ import { clientHandshake } from './handshake';
 import { FEATURE_VERIFY_CONTROL, Session } from './session';
 import { checkPointLine } from './stats';
 
-/** Transports other than TCP register here (QUIC, WebSocket, HTTP/2). */
-export type ClientTransportFactory = (client: Client, offer: TunnelOffer) => ClientTransport;
-export const clientTransports: Partial<Record<0 | 1 | 2 | 3, ClientTransportFactory>> = {};
-
 export class Client extends TunnelCore {
   mode: 1 | 2 = 2;
-  offer: TunnelOffer | null = null;
   private tunnelServer: net.Server | null = null;
   private tunnelUdp: dgram.Socket | null = null;
   private targetServer: net.Server | null = null;
@@ -183,7 +180,6 @@ export class Client extends TunnelCore {
     } catch (e) {
       return `commonStart: ${(e as Error).message}`;
     }
-    this.offer = offer;
     this.logger.info(`Loading tunnel config: FLOW=${offer.flow}|MAX=${offer.max}|TLS=${offer.tls}|TYPE=${offer.type}`);
     if (this.stopped) return 'stopped';
     const ourPeer = (offer.features ?? []).includes(FEATURE_VERIFY_CONTROL);
@@ -191,8 +187,10 @@ export class Client extends TunnelCore {
 
     let transport: ClientTransport;
     try {
-      await transportLoader.load(Number(offer.type));
-      transport = this.makeTransport(offer);
+      const descriptor = await loadTransport(Number(offer.type));
+      const unavailable = descriptor.unavailable();
+      if (unavailable) throw new Error(unavailable);
+      transport = descriptor.client(this.transportContext(), { tls: tlsCode, max: offer.max });
     } catch (e) {
       return `commonStart: initTunnelPool failed: ${(e as Error).message}`;
     }
@@ -276,19 +274,19 @@ export class Client extends TunnelCore {
 
   private currentSession: Session | null = null;
 
-  private makeTransport(offer: TunnelOffer): ClientTransport {
-    const type = Number(offer.type) as 0 | 1 | 2 | 3;
-    const factory = clientTransports[type];
-    if (factory) return factory(this, offer);
-    if (type !== 0) throw new Error(`unknown pool type: ${offer.type}`);
+  /** What the pool transport is told about this client. */
+  private transportContext(): ClientContext {
     const c = this.cfg;
-    return new TcpClientTransport({
-      target: async () => ({ host: (await this.dns.resolve(c.tunnel.host)).address, port: c.tunnel.port }),
-      tls: Number(offer.tls) as 0 | 1 | 2,
+    return {
+      resolve: async () => ({ host: (await this.dns.resolve(c.tunnel.host)).address, port: c.tunnel.port }),
+      host: c.tunnel.host,
+      portText: c.url.port,
       serverName: c.serverName,
-      dialTimeoutMs: this.env.tcpDialTimeoutMs,
       keepAliveMs: this.env.reportIntervalMs,
-    });
+      handshakeTimeoutMs: this.env.handshakeTimeoutMs,
+      dialTimeoutMs: this.env.tcpDialTimeoutMs,
+      logger: this.logger,
+    };
   }
 
   /** Flow `+`: this side listens on its first target (kept across sessions while the flow stays). */

@@ -9,11 +9,11 @@ import { isLoopbackIP, isUnspecifiedIP } from '../url/ip';
 import { DnsCache } from '../relay/dns';
 import { RateLimiter } from '../relay/rate';
 import { Targets } from '../relay/targets';
-import { Forwarder } from './forward';
+import { TcpForwarder } from './tcp-forwarder';
 import type { Logger } from './logger';
 import type { Session } from './session';
 import { Stats, type StatsSnapshot } from './stats';
-import { UdpForwarder } from './udp';
+import { UdpForwarder } from './udp-forwarder';
 
 export interface CoreOptions {
   cfg: TunnelConfig;
@@ -44,7 +44,7 @@ export abstract class TunnelCore extends EventEmitter<CoreEvents> {
   readonly stats: Stats;
   readonly dns: DnsCache;
   readonly targets: Targets;
-  readonly forwarder: Forwarder;
+  readonly forwarder: TcpForwarder;
   /** `rate` (§7.6): one limiter for every user/target socket of the instance; null = unlimited. */
   readonly rate: RateLimiter | null;
   readonly udp: UdpForwarder;
@@ -69,7 +69,7 @@ export abstract class TunnelCore extends EventEmitter<CoreEvents> {
       this.logger.error(`dialWithRotation: fallback to system auto due to dialer failure: ${e.message}`),
     );
     this.rate = RateLimiter.fromMbps(o.cfg.rateMbps);
-    this.forwarder = new Forwarder(o.cfg, o.env, o.logger, this.stats, this.targets, this.active, this.rate);
+    this.forwarder = new TcpForwarder(o.cfg, o.env, o.logger, this.stats, this.targets, this.active, this.rate);
     this.udp = new UdpForwarder({
       cfg: o.cfg,
       env: o.env,

@@ -80,6 +80,24 @@ export function judgeHandshake(head: HttpHead, key: string): HandshakeVerdict {
   return { ok: true, features: parseFeatureList(head.headers.get(FEATURES_HEADER.toLowerCase())) };
 }
 
+/**
+ * Type 0 at tls=0: the server writes a pooled connection's ID before the client says anything, so
+ * a reconnecting client's handshake lands on what looks like an idle pooled connection. Decides
+ * from the bytes that arrived on it whether they are a handshake with our key ('more': cannot
+ * tell yet).
+ */
+export function idleHandshake(data: Buffer, key: string): 'yes' | 'no' | 'more' {
+  if (data.length < 4) return 'more';
+  if (!data.subarray(0, 4).equals(GET)) return 'no';
+  const r = parseHead(data, 'request');
+  if (r.state === 'partial') return 'more';
+  if (r.state === 'error') return 'no';
+  const auth = r.head.headers.get('authorization') ?? '';
+  return auth.startsWith('Bearer ') && verifyAuthToken(key, auth.slice(7)) ? 'yes' : 'no';
+}
+
+const GET = Buffer.from('GET ');
+
 export function refuse(socket: Duplex, status: number, body: string): void {
   socket.end(buildResponse(status, body));
   const t = setTimeout(() => socket.destroy(), 1000);

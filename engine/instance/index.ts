@@ -7,7 +7,6 @@ import { Client } from './client';
 import type { CoreOptions } from './core';
 import { Logger } from './logger';
 import { Server } from './server';
-import '../pool/register';
 
 export type TunnelInstance = Server | Client;
 

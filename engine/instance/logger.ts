@@ -30,7 +30,7 @@ export function timestamp(ms: number): string {
   );
 }
 
-export function renderLine(time: number, level: Level, message: string, colour: boolean): string {
+function renderLine(time: number, level: Level, message: string, colour: boolean): string {
   const tag = level.toUpperCase();
   return `${timestamp(time)}  ${colour ? `\x1b[${COLOUR[level]}m${tag}\x1b[0m` : tag}  ${message}`;
 }

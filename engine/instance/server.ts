@@ -8,19 +8,20 @@
 
 import type dgram from 'node:dgram';
 import type net from 'node:net';
-import { CONTROL_ID, ServerPool, type PoolConn } from '../pool/pool';
-import { transportLoader, type ServerTransport } from '../pool/transport';
-import { normaliseIp, TcpServerTransport } from '../pool/tcp';
+import { CONTROL_ID } from '../pool/pool';
+import type { PoolConn } from '../pool/pool-conn';
+import { ServerPool } from '../pool/server-pool';
+import { loadTransport } from '../pool/registry';
+import type { OwnListener, ServerContext, ServerTransport, TransportDescriptor } from '../pool/transport';
 import { bindUdp, closeServer, listenTcp } from '../relay/listen';
 import { fileTls, ramTls, type ServerTls } from '../tls/context';
-import { joinHostPort } from '../url/ip';
+import { joinHostPort, normaliseIp } from '../url/ip';
 import { goDuration } from '../url/model';
-import { parseHead } from '../wire/http';
 import { OUR_FEATURES } from '../wire/http';
-import { verifyAuthToken } from '../wire/token';
+import type { Signal } from '../wire/signal';
 import { Backoff, sleep } from './backoff';
 import { TunnelCore, type CoreOptions } from './core';
-import { accept, judgeHandshake, readHead, refuse } from './handshake';
+import { accept, idleHandshake, judgeHandshake, readHead, refuse } from './handshake';
 import { FEATURE_VERIFY_CONTROL, Session } from './session';
 
 interface Current {
@@ -31,26 +32,15 @@ interface Current {
   features: string[];
 }
 
-/** Transports other than TCP register here (QUIC, WebSocket, HTTP/2). */
-export type ServerTransportFactory = (server: Server, pool: ServerPool) => ServerTransport;
-export const serverTransports: Partial<Record<0 | 1 | 2 | 3, ServerTransportFactory>> = {};
-
-/**
- * Start-up work of a transport that owns a listener of its own (QUIC's UDP socket): run with the
- * other binds, so a port in use is a start-up error and the first handshake finds it ready.
- * `check` says at prepare() time whether the transport can run here at all.
- */
-export interface ServerTransportHooks {
-  check?(server: Server): string | null;
-  bind?(server: Server): Promise<void>;
-}
-export const serverTransportHooks: Partial<Record<0 | 1 | 2 | 3, ServerTransportHooks>> = {};
-
 export class Server extends TunnelCore {
-  tls: ServerTls | null = null;
+  private tls: ServerTls | null = null;
   flow: '-' | '+' = '-';
   mode: 1 | 2 = 1;
   private tunnelServer: net.Server | null = null;
+  /** The pool's transport, known once prepare() has loaded it. */
+  private transport: TransportDescriptor | null = null;
+  /** A listener of the transport's own (QUIC's UDP socket), bound with the tunnel port. */
+  private ownListener: OwnListener | null = null;
   private targetServer: net.Server | null = null;
   private targetUdp: dgram.Socket | null = null;
   private current: Current | null = null;
@@ -60,16 +50,19 @@ export class Server extends TunnelCore {
     super(o);
   }
 
-  get tlsCode(): 0 | 1 | 2 {
+  private get tlsCode(): 0 | 1 | 2 {
     return this.tls ? this.tls.code : 0;
   }
 
   /** Start-up work that can fail for good (exit 1): certificates. */
   async prepare(): Promise<void> {
     const c = this.cfg;
-    await transportLoader.load(c.type);
-    const unavailable = serverTransportHooks[c.type]?.check?.(this);
+    const transport = await loadTransport(c.type).catch((e: Error) => {
+      throw new Error(`initTunnelPool: ${e.message}`);
+    });
+    const unavailable = transport.unavailable();
     if (unavailable) throw new Error(`initTunnelPool: ${unavailable}`);
+    this.transport = transport;
     if (c.tls === 2) {
       this.tls = fileTls(c.crtFile, c.keyFile, this.env.reloadIntervalMs, {
         onReloaded: (p) => this.logger.debug(`TLS cert reloaded: ${p}`),
@@ -97,6 +90,7 @@ export class Server extends TunnelCore {
   }
 
   async run(): Promise<void> {
+    this.prepared();
     this.logger.info(this.startLine('Server started'));
     const backoff = new Backoff(Math.min(1000, this.env.serviceCooldownMs || 1000), Math.max(1000, this.env.serviceCooldownMs));
     while (!this.stopped) {
@@ -127,9 +121,9 @@ export class Server extends TunnelCore {
     }).catch((e: Error) => {
       throw new Error(`initTunnelListener failed: ${e.message}`);
     });
-    const bindOwn = serverTransportHooks[c.type]?.bind;
-    if (bindOwn) {
-      await bindOwn(this).catch((e: Error) => {
+    const transport = this.prepared();
+    if (transport.bind) {
+      this.ownListener = await transport.bind(this.transportContext()).catch((e: Error) => {
         throw new Error(`initTunnelListener failed: ${e.message}`);
       });
     } else {
@@ -180,6 +174,8 @@ export class Server extends TunnelCore {
   private async unbindAll(): Promise<void> {
     await closeServer(this.tunnelServer);
     this.tunnelServer = null;
+    await this.ownListener?.close();
+    this.ownListener = null;
     await this.unbindTargets();
   }
 
@@ -195,9 +191,9 @@ export class Server extends TunnelCore {
       void this.serveHandshake(sock, null);
       return;
     }
-    if (this.cfg.type === 0 && this.tlsCode === 0) {
-      // The Go client waits for its ID without sending a byte; a new handshake is spotted later
-      // by the bytes it sends while idle (see sniffIdle).
+    if (cur.transport.owns(null)) {
+      // A plain TCP pool client waits for its ID without sending a byte; a new handshake is
+      // spotted later by the bytes it sends while idle (see sniffIdle).
       cur.transport.takeSocket(sock, Buffer.alloc(0));
       return;
     }
@@ -206,19 +202,14 @@ export class Server extends TunnelCore {
     sock.once('data', (head: Buffer) => {
       clearTimeout(timer);
       sock.pause();
-      if (this.current !== cur) {
-        void this.serveHandshake(sock, head);
-      } else if (head[0] === 0x16 || this.cfg.type === 2) {
-        cur.transport.takeSocket(sock, head);
-      } else {
-        void this.serveHandshake(sock, head);
-      }
+      if (this.current === cur && cur.transport.owns(head)) cur.transport.takeSocket(sock, head);
+      else void this.serveHandshake(sock, head);
     });
     sock.resume();
   }
 
-  /** Serves one tunnel handshake (also called by transports that share the port with it). */
-  async serveHandshake(sock: net.Socket, initial: Buffer | null): Promise<void> {
+  /** Serves one tunnel handshake (also for transports that share the port with it: onHandshake). */
+  private async serveHandshake(sock: net.Socket, initial: Buffer | null): Promise<void> {
     const peer = joinHostPort(normaliseIp(sock.remoteAddress ?? ''), sock.remotePort ?? 0);
     let head;
     try {
@@ -262,14 +253,24 @@ export class Server extends TunnelCore {
       type: String(c.type) as '0' | '1' | '2' | '3',
       features: ourPeer ? features : undefined,
     };
+    const descriptor = this.prepared();
+    const pool = new ServerPool({ max: c.max, clientIp: descriptor.pinsClientIp ? clientIp : '' });
+    let transport: ServerTransport;
+    try {
+      transport = descriptor.server(this.transportContext(), pool, this.ownListener);
+    } catch (e) {
+      pool.close();
+      refuse(sock, 500, 'Internal Server Error\n');
+      const msg = `Server error: initTunnelPool: ${(e as Error).message}`;
+      this.logger.error(msg);
+      this.setState('error', msg);
+      return;
+    }
     this.handshakeStart = Date.now();
     accept(sock, offer);
     this.logger.info(`Sending tunnel config: FLOW=${offer.flow}|MAX=${offer.max}|TLS=${offer.tls}|TYPE=${offer.type}`);
 
-    // WebSocket is exempt from client-IP pinning (spec §4.2): it is meant to pass proxies and CDNs.
-    const pool = new ServerPool({ max: c.max, clientIp: c.type === 2 ? '' : clientIp });
-    const transport = this.makeTransport(pool);
-    if (c.type === 0 && this.tlsCode === 0) pool.idleDataHook = (conn) => this.sniffIdle(conn);
+    if (transport.owns(null)) pool.idleDataHook = (conn) => this.sniffIdle(conn);
     const cur: Current = { pool, transport, session: null, features: ourPeer ? features : [] };
     this.current = cur;
     this.stats.poolSource = () => (this.current ? this.current.pool.active() : 0);
@@ -277,20 +278,22 @@ export class Server extends TunnelCore {
     void this.runSession(cur, ourPeer);
   }
 
-  private makeTransport(pool: ServerPool): ServerTransport {
-    const factory = serverTransports[this.cfg.type];
-    if (factory) return factory(this, pool);
-    if (this.cfg.type !== 0) throw new Error(`initTunnelPool: unknown pool type: ${this.cfg.type}`);
-    return new TcpServerTransport({
+  private prepared(): TransportDescriptor {
+    if (!this.transport) throw new Error('initTunnelPool: the server was not prepared');
+    return this.transport;
+  }
+
+  /** What the pool transport is told about this server. */
+  private transportContext(): ServerContext {
+    const c = this.cfg;
+    return {
+      tunnel: { host: c.tunnel.host, port: c.tunnel.port },
       tls: this.tls,
       keepAliveMs: this.env.reportIntervalMs,
       handshakeTimeoutMs: this.env.handshakeTimeoutMs,
-      onStream: (s) => {
-        const why = pool.offer(s);
-        if (why) this.logger.debug(`Tunnel pool: refused ${s.remoteAddr}: ${why}`);
-      },
-      onError: (e) => this.logger.debug(`Tunnel pool: ${e.message}`),
-    });
+      logger: this.logger,
+      onHandshake: (sock, bytes) => void this.serveHandshake(sock, bytes),
+    };
   }
 
   private async runSession(cur: Current, ourPeer: boolean): Promise<void> {
@@ -337,7 +340,7 @@ export class Server extends TunnelCore {
   }
 
   /** Hook for the UDP relay (egress on a `udp` signal). */
-  protected onUdpSignal(s: import('../wire/signal').Signal, session: Session): void {
+  protected onUdpSignal(s: Signal, session: Session): void {
     this.udp.egress(s, session);
   }
 
@@ -368,22 +371,14 @@ export class Server extends TunnelCore {
    * handshake lands on an idle pooled stream: recognise it by a valid bearer token.
    */
   private sniffIdle(conn: PoolConn): void {
-    const data = conn.earlyData;
-    if (data.length < 4) return;
-    if (!data.subarray(0, 4).equals(Buffer.from('GET '))) {
-      conn.idleDataHook = null;
-      return;
-    }
-    const r = parseHead(data, 'request');
-    if (r.state === 'partial') return;
+    const verdict = idleHandshake(conn.earlyData, this.cfg.key);
+    if (verdict === 'more') return;
     conn.idleDataHook = null;
-    if (r.state === 'error') return;
-    const auth = r.head.headers.get('authorization') ?? '';
-    if (!auth.startsWith('Bearer ') || !verifyAuthToken(this.cfg.key, auth.slice(7))) return;
+    if (verdict === 'no') return;
     const cur = this.current;
     if (!cur || cur.pool.takeIdle(conn.id) !== conn) return;
-    const { stream } = conn.claim();
-    void this.serveHandshake(stream as net.Socket, data);
+    const { stream, head } = conn.claim();
+    void this.serveHandshake(stream as net.Socket, head);
   }
 
   protected async teardown(): Promise<void> {

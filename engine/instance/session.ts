@@ -5,7 +5,10 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { EnvConfig } from '../url/env';
-import { CONTROL_ID, type PoolConn, type ServerPool, type ClientPool } from '../pool/pool';
+import type { ClientPool } from '../pool/client-pool';
+import { CONTROL_ID } from '../pool/pool';
+import type { PoolConn } from '../pool/pool-conn';
+import type { ServerPool } from '../pool/server-pool';
 import { decodeSignal, encodeSignal, LineSplitter, type Signal } from '../wire/signal';
 import { certFingerprint } from '../tls/fingerprint';
 import type { Logger } from './logger';

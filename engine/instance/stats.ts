@@ -1,7 +1,7 @@
 // Per-instance traffic figures (spec §7.2, §8.2) kept as plain numbers, and the slot limit (§7.7).
 // Unlike NodePass, sessions are counted even when slot=0 (unlimited).
 
-import type { RelayCounters } from '../relay/tcp';
+import type { RelayCounters } from '../relay/tcp-relay';
 
 export interface StatsSnapshot {
   /** 1 reverse/single-end, 2 forward/dual-end, 0 before it is known. */

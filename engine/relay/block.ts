@@ -11,7 +11,7 @@ export interface BlockSet {
 }
 
 /** The protocol the first bytes belong to, if it is blocked; null otherwise. */
-export function detectBlocked(b: Buffer, block: BlockSet): string | null {
+function detectBlocked(b: Buffer, block: BlockSet): string | null {
   if (b.length < 1) return null;
   if (block.socks && b.length >= 2) {
     if (b[0] === 0x04 && (b[1] === 0x01 || b[1] === 0x02)) return 'SOCKS4';
@@ -27,7 +27,7 @@ export function detectBlocked(b: Buffer, block: BlockSet): string | null {
   return null;
 }
 
-export const SNIFF_BYTES = 8;
+const SNIFF_BYTES = 8;
 
 /** Bytes already read from a stream before the relay took over, and whether it had ended. */
 export interface Prefetched {

@@ -1,8 +1,10 @@
-// Outgoing TCP connections for targets and pools: half-open allowed (the relay needs it), Nagle
-// off (latency of small writes), a connect deadline, and an optional source address.
+// Outgoing connections. TCP for targets and pools: half-open allowed (the relay needs it), Nagle
+// off (latency of small writes), a connect deadline, and an optional source address. UDP for
+// targets: a connected socket, as Go's `net.Dial("udp", …)` gives.
 
+import dgram from 'node:dgram';
 import net from 'node:net';
-import { fastReadOptions, markFast } from './tcp';
+import { fastReadOptions, markFast } from './tcp-relay';
 
 export interface DialOptions {
   host: string;
@@ -10,7 +12,7 @@ export interface DialOptions {
   timeoutMs: number;
   localAddress?: string;
   /**
-   * Read with net's `onread` into reused memory once a relay takes the socket (relay/tcp.ts).
+   * Read with net's `onread` into reused memory once a relay takes the socket (relay/tcp-relay.ts).
    * Only for sockets that stay plain TCP: never one that will be wrapped in TLS.
    */
   fastRead?: boolean;
@@ -59,5 +61,43 @@ export function dialTcp(opts: DialOptions): Promise<net.Socket> {
       sock.destroy();
       reject(dialError(addr, e));
     });
+  });
+}
+
+export interface UdpDialOptions {
+  address: string;
+  port: number;
+  family: number;
+  /** Source IP ('' = automatic). */
+  localAddress: string;
+}
+
+/** A UDP socket connected to a target, as Go's `net.Dial("udp", …)` gives. */
+export function connectUdp(o: UdpDialOptions): Promise<dgram.Socket> {
+  return new Promise((resolve, reject) => {
+    const type = o.family === 6 || o.address.includes(':') ? 'udp6' : 'udp4';
+    const sock = dgram.createSocket({ type });
+    const fail = (e: NodeJS.ErrnoException) => {
+      try {
+        sock.close();
+      } catch {
+        // already closed
+      }
+      const addr = o.address.includes(':') ? `[${o.address}]:${o.port}` : `${o.address}:${o.port}`;
+      const err = new Error(`dial udp ${addr}: ${e.code === 'EADDRNOTAVAIL' ? 'bind: cannot assign requested address' : e.message}`) as NodeJS.ErrnoException;
+      err.code = e.code;
+      reject(err);
+    };
+    sock.once('error', fail);
+    const connect = () =>
+      sock.connect(o.port, o.address, () => {
+        sock.off('error', fail);
+        // ICMP errors (ECONNREFUSED while the target is down) arrive as 'error' events later;
+        // whoever owns the socket listens for them, and until then they must not crash anything.
+        sock.on('error', () => {});
+        resolve(sock);
+      });
+    if (o.localAddress) sock.bind({ address: o.localAddress, port: 0 }, connect);
+    else connect();
   });
 }

@@ -53,11 +53,6 @@ export function bindUdp(host: string, port: number): Promise<dgram.Socket> {
   });
 }
 
-export function boundPort(srv: net.Server | dgram.Socket): number {
-  const a = 'address' in srv && typeof srv.address === 'function' ? srv.address() : null;
-  return a && typeof a === 'object' ? a.port : 0;
-}
-
 export function closeServer(srv: net.Server | null): Promise<void> {
   return new Promise((resolve) => {
     if (!srv || !srv.listening) return resolve();

@@ -4,8 +4,7 @@
 
 import type dgram from 'node:dgram';
 import type net from 'node:net';
-import { dialTcp } from './dial';
-import { connectUdp } from './udp';
+import { connectUdp, dialTcp } from './dial';
 import type { DnsCache } from './dns';
 import type { HostPort } from '../url/model';
 import { joinHostPort } from '../url/ip';

@@ -61,6 +61,11 @@ export function isUnspecifiedIP(ip: string): boolean {
   return ip === '0.0.0.0' || ip === '::' || /^[0:]+$/.test(ip);
 }
 
+/** `::ffff:1.2.3.4` → `1.2.3.4`: an IPv4 peer on a dual-stack socket, as Go names it (pinning, logs). */
+export function normaliseIp(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
 /** `host:port` with IPv6 hosts in brackets, as Go's net.JoinHostPort writes it. */
 export function joinHostPort(host: string, port: number | string): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

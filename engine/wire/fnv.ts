@@ -1,7 +1,7 @@
 // FNV-1a 32-bit: NodePass derives the tunnel key from the port string with it when the URL has no
 // user part (spec §2.3). Pure, so the renderer can show the derived key too.
 
-export function fnv1a32(text: string): number {
+function fnv1a32(text: string): number {
   let h = 0x811c9dc5;
   const bytes = new TextEncoder().encode(text);
   for (const b of bytes) {

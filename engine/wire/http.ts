@@ -1,7 +1,7 @@
 // The tunnel handshake is one HTTP/1.1 exchange on the tunnel port (spec §4.1). This is the pure
 // part: building and parsing the request and response heads. I/O lives in instance/handshake.ts.
 
-export const MAX_HEAD_BYTES = 16 * 1024;
+const MAX_HEAD_BYTES = 16 * 1024;
 
 export interface HttpHead {
   /** Request: method; response: the status code as text. */
@@ -66,6 +66,7 @@ const REASONS: Record<number, string> = {
   408: 'Request Timeout',
   426: 'Upgrade Required',
   431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 

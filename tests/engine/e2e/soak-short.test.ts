@@ -3,7 +3,7 @@
 // every byte and every datagram is in the counters, and no UDP flow ever stalls.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runSoak } from '../../helpers/soak';
+import { runSoak } from '../../../scripts/lib/soak';
 
 test('3000 short connections + 4 steady UDP flows: bounded RSS and fds, no errors, counters exact', async (t) => {
   const r = await runSoak({ connections: 3000, concurrency: 30, bytesPerConnection: 2048, maxMs: 60_000, udpFlows: 4, udpIntervalMs: 5 });

@@ -5,8 +5,8 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
-import { ServerPool } from '../../../engine/pool/pool';
-import { TcpServerTransport } from '../../../engine/pool/tcp';
+import { ServerPool } from '../../../engine/pool/server-pool';
+import { TcpServerTransport } from '../../../engine/pool/tcp-transport';
 import { ramTls } from '../../../engine/tls/context';
 
 /** Reads the 4 ID bytes as a v1.14 client does: after its own handshake, whenever they come. */
@@ -104,3 +104,56 @@ async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** A real TCP connection: [the end a pool would be offered, the peer's end]. */
+async function connected(t: TestContext): Promise<[net.Socket, net.Socket]> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const accepted = new Promise<net.Socket>((r) => srv.once('connection', r));
+  const peer = net.connect((srv.address() as net.AddressInfo).port, '127.0.0.1');
+  const ours = await accepted;
+  srv.close();
+  for (const s of [ours, peer]) s.on('error', () => {});
+  t.after(() => {
+    ours.destroy();
+    peer.destroy();
+  });
+  return [ours, peer];
+}
+
+function closedByPool(peer: net.Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the refused stream was not closed')), 5000);
+    peer.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    peer.resume();
+  });
+}
+
+test('offers are refused, and their streams closed, from another IP than the pinned one, beyond max, and after close', async (t) => {
+  const pinned = new ServerPool({ max: 4, clientIp: '127.0.0.1' });
+  t.after(() => pinned.close());
+  {
+    const [ours, peer] = await connected(t);
+    assert.equal(pinned.offer({ stream: ours, remoteIp: '192.0.2.7', remoteAddr: '192.0.2.7:4000' }), 'unauthorized IP 192.0.2.7');
+    await closedByPool(peer);
+  }
+  const small = new ServerPool({ max: 1, clientIp: '' });
+  t.after(() => small.close());
+  {
+    const [ours] = await connected(t);
+    assert.equal(small.offer({ stream: ours, remoteIp: '127.0.0.1', remoteAddr: '127.0.0.1:1' }), null);
+    const [more, peer] = await connected(t);
+    // The first stream counts against max from the moment its ID is being written.
+    assert.equal(small.offer({ stream: more, remoteIp: '127.0.0.1', remoteAddr: '127.0.0.1:2' }), 'pool full');
+    await closedByPool(peer);
+  }
+  small.close();
+  {
+    const [ours, peer] = await connected(t);
+    assert.equal(small.offer({ stream: ours, remoteIp: '127.0.0.1', remoteAddr: '127.0.0.1:3' }), 'pool closed');
+    await closedByPool(peer);
+  }
+});

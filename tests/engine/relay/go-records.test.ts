@@ -7,7 +7,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import fc from 'fast-check';
 import { GoRecordJoiner, goRecordLimit } from '../../../engine/relay/go-records';
-import { DatagramChannel } from '../../../engine/relay/udp';
+import { DatagramChannel } from '../../../engine/relay/datagram-channel';
 import { ramTls } from '../../../engine/tls/context';
 import { GoConn } from '../../peers/v114/conn';
 

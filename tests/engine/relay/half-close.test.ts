@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { relay } from '../../../engine/relay/tcp';
+import { relay } from '../../../engine/relay/tcp-relay';
 
 /** Two connected socket pairs: user ↔ a, b ↔ target, with a and b handed to the relay. */
 async function wire(): Promise<{ user: net.Socket; a: net.Socket; b: net.Socket; target: net.Socket; close(): void }> {

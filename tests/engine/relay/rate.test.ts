@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { Pacer, RateLimiter, RateLimitedStream, TokenBucket } from '../../../engine/relay/rate';
-import { relay } from '../../../engine/relay/tcp';
+import { relay } from '../../../engine/relay/tcp-relay';
+import { until } from '../../helpers/wait';
 import { echoServer, roundTrip, sha256, randomData } from '../../helpers/net';
 
 test('token bucket: full burst first, then the rate; a large request goes into debt instead of blocking forever', () => {
@@ -31,7 +32,7 @@ test('pacer: jobs run in order at the bucket rate, and a full queue drops', asyn
   // 100 kB of burst runs at once, 250 kB may wait, the rest is dropped.
   assert.equal(accepted, 35);
   assert.equal(order.length, 10);
-  await new Promise((r) => setTimeout(r, 400));
+  await until('every accepted job', () => order.length === 35, 5000);
   assert.deepEqual(order, Array.from({ length: 35 }, (_, i) => i));
   // 250 kB beyond the burst at 1 MB/s take about 250 ms.
   assert.ok(Date.now() - t0 >= 240);

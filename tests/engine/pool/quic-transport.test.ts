@@ -8,10 +8,14 @@ import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { freePort, randomData, sha256 } from '../../helpers/net';
 import { makePki, type TestPki } from '../../helpers/certs';
-import { ClientPool, CONTROL_ID, ServerPool } from '../../../engine/pool/pool';
-import { QuicClientTransport, QuicServerEndpoint, QuicServerTransport, quicSettings } from '../../../engine/pool/quic';
-import { bindQuicSocket, dialQuic, makeConfig, QuicListener } from '../../../engine/pool/quic-driver';
-import { loadQuiche, QuicUnavailableError } from '../../../engine/pool/quic-native';
+import { ClientPool } from '../../../engine/pool/client-pool';
+import { CONTROL_ID } from '../../../engine/pool/pool';
+import { ServerPool } from '../../../engine/pool/server-pool';
+import { QuicClientTransport, QuicServerEndpoint, QuicServerTransport, quicSettings } from '../../../engine/pool/quic-transport';
+import { makeConfig } from '../../../engine/pool/quic/config';
+import { dialQuic } from '../../../engine/pool/quic/dial';
+import { bindQuicSocket, QuicListener } from '../../../engine/pool/quic/listener';
+import { loadQuiche, QuicUnavailableError } from '../../../engine/pool/quic/native';
 import { ramTls, type ServerTls } from '../../../engine/tls/context';
 import { certFingerprint } from '../../../engine/tls/fingerprint';
 
@@ -53,7 +57,7 @@ async function serverRig(o: { clientIp?: string; max?: number; tls?: ServerTls }
     close() {
       transport.close();
       serverPool.close();
-      endpoint.close();
+      return endpoint.close();
     },
   };
 }
@@ -238,8 +242,7 @@ describe('QUIC pool (type 1)', () => {
     const t = clientTransport(gone.port, { dialTimeoutMs: 1000 });
     const s = await t.open();
     s.stream.destroy();
-    gone.close();
-    await new Promise((r) => setTimeout(r, 100));
+    await gone.close();
     // The old connection was closed by the server ("server stopped"); a new dial finds nobody.
     await assert.rejects(t.open(), /QUIC (handshake with 127\.0\.0\.1:\d+ timed out|connection closed by peer)/);
     t.close();

@@ -1,12 +1,12 @@
 // Type 0: one TCP (tls=0) or TLS 1.3 (tls=1/2) connection per pooled stream (spec §5.2).
 
-import net from 'node:net';
-import tls from 'node:tls';
-import type { ClientTransport, PooledStream, ServerTransport, StreamSink } from './transport';
+import type net from 'node:net';
 import type { ServerTls } from '../tls/context';
 import { clientTlsOptions } from '../tls/context';
 import { dialTcp } from '../relay/dial';
-import { joinHostPort } from '../url/ip';
+import { joinHostPort, normaliseIp } from '../url/ip';
+import { tlsClient, tlsServer } from './tls-socket';
+import { offerTo, type ClientTransport, type PooledStream, type ServerTransport, type StreamSink, type TransportDescriptor } from './transport';
 
 export interface TcpClientOptions {
   /** Resolves the tunnel address afresh (DNS cache) for every dial. */
@@ -15,42 +15,6 @@ export interface TcpClientOptions {
   serverName: string;
   dialTimeoutMs: number;
   keepAliveMs: number;
-}
-
-/** Wraps a connected socket in a TLS client and waits for the handshake. */
-export function tlsClient(socket: net.Socket, options: tls.ConnectionOptions, timeoutMs: number): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const s = tls.connect({ ...options, socket });
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new Error(`TLS handshake timeout after ${timeoutMs}ms`));
-    }, timeoutMs);
-    s.once('secureConnect', () => {
-      clearTimeout(timer);
-      s.removeAllListeners('error');
-      s.on('error', () => {});
-      resolve(s);
-    });
-    s.once('error', (e) => {
-      clearTimeout(timer);
-      s.destroy();
-      socket.destroy();
-      reject(new Error(`TLS handshake: ${e.message}`));
-    });
-  });
-}
-
-/**
- * For protocols framed above TLS (WebSocket, HTTP/2) the peer's FIN ends the connection. Over an
- * allowHalfOpen TCP socket (as dialTcp and the tunnel listener make them) the TLS socket would
- * stay half-open and never emit 'close', which is what ws and http2 wait for.
- */
-export function closeOnEnd(t: tls.TLSSocket, raw: net.Socket): void {
-  t.once('end', () => {
-    t.destroy();
-    raw.destroy();
-  });
-  t.once('close', () => raw.destroy());
 }
 
 export class TcpClientTransport implements ClientTransport {
@@ -82,44 +46,16 @@ export interface TcpServerOptions {
   onError?: (err: Error) => void;
 }
 
-/** Wraps an accepted socket in a TLS server (bytes already read are replayed into it). */
-export function tlsServer(
-  socket: net.Socket,
-  head: Buffer,
-  serverTls: ServerTls,
-  timeoutMs: number,
-  alpn?: string[],
-): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    if (head.length > 0) socket.unshift(head);
-    const s = new tls.TLSSocket(socket, {
-      isServer: true,
-      secureContext: serverTls.context(),
-      ALPNProtocols: alpn,
-    });
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new Error(`TLS handshake timeout after ${timeoutMs}ms`));
-    }, timeoutMs);
-    s.once('secure', () => {
-      clearTimeout(timer);
-      s.removeAllListeners('error');
-      s.on('error', () => {});
-      resolve(s);
-    });
-    s.once('error', (e) => {
-      clearTimeout(timer);
-      s.destroy();
-      reject(new Error(`TLS handshake: ${e.message}`));
-    });
-  });
-}
-
 export class TcpServerTransport implements ServerTransport {
   readonly kind = 'tcp';
   private closed = false;
 
   constructor(private readonly opts: TcpServerOptions) {}
+
+  /** At tls=0 pooled connections wait silently for their ID; with TLS they open with a ClientHello. */
+  owns(head: Buffer | null): boolean {
+    return this.opts.tls ? head !== null && head[0] === 0x16 : head === null;
+  }
 
   takeSocket(socket: net.Socket, head: Buffer): void {
     if (this.closed) {
@@ -152,7 +88,25 @@ export class TcpServerTransport implements ServerTransport {
   }
 }
 
-/** `::ffff:1.2.3.4` → `1.2.3.4`, so pinning compares what Go would. */
-export function normaliseIp(ip: string): string {
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
-}
+export const tcpTransport: TransportDescriptor = {
+  type: 0,
+  kind: 'tcp',
+  pinsClientIp: true,
+  unavailable: () => null,
+  server: (ctx, pool) =>
+    new TcpServerTransport({
+      tls: ctx.tls,
+      keepAliveMs: ctx.keepAliveMs,
+      handshakeTimeoutMs: ctx.handshakeTimeoutMs,
+      onStream: offerTo(pool, ctx.logger),
+      onError: (e) => ctx.logger.debug(`Tunnel pool: ${e.message}`),
+    }),
+  client: (ctx, offer) =>
+    new TcpClientTransport({
+      target: ctx.resolve,
+      tls: offer.tls,
+      serverName: ctx.serverName,
+      dialTimeoutMs: ctx.dialTimeoutMs,
+      keepAliveMs: ctx.keepAliveMs,
+    }),
+};

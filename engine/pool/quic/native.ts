@@ -1,7 +1,7 @@
 // The QUIC stack: Cloudflare's quiche, compiled as an N-API module and published on npm by
-// MatrixAI as `@matrixai/quic-<platform>`. We drive that native module directly (quic-driver.ts)
-// rather than through @matrixai/quic's JavaScript layer, whose per-packet locks, abort
-// controllers and timers cost more CPU than quiche itself (see docs in quic-driver.ts).
+// MatrixAI as `@matrixai/quic-<platform>`. We drive that native module directly (the other files
+// of this folder) rather than through @matrixai/quic's JavaScript layer, whose per-packet locks,
+// abort controllers and timers cost more CPU than quiche itself (see connection.ts).
 //
 // Only the part of the binding we use is typed here. Loading is lazy and never throws past
 // `loadQuiche()`'s caller: a platform without a published binary gets a clear error and the
@@ -115,8 +115,8 @@ export class QuicUnavailableError extends Error {}
 
 let loaded: { ok: true; quiche: Quiche } | { ok: false; error: QuicUnavailableError } | null = null;
 
-/** Why QUIC cannot run on this platform, as shown to users (pure, for tests). */
-export function unavailableMessage(platform: string, arch: string, detail: string): string {
+/** Why QUIC cannot run on this platform, as shown to users. */
+function unavailableMessage(platform: string, arch: string, detail: string): string {
   const tag = `${platform}-${arch}`;
   const have = Object.keys(BINARIES).join(', ');
   return (
@@ -152,6 +152,11 @@ export function loadQuiche(platform = process.platform, arch = process.arch): Qu
   if (platform === process.platform && arch === process.arch) loaded = result;
   if (result.ok) return result.quiche;
   throw result.error;
+}
+
+/** The binding for this platform (loaded once); throws QuicUnavailableError where there is none. */
+export function quiche(): Quiche {
+  return loadQuiche();
 }
 
 /** Null when QUIC works here, else the message users see. */

@@ -6,15 +6,14 @@
 // feature `udp-frames`) put a 2-byte big-endian length before each datagram ('frames'), which
 // keeps every boundary, carries empty datagrams, and lets many datagrams share one stream write.
 
-import dgram from 'node:dgram';
 import type { Duplex } from 'node:stream';
 import { GoRecordJoiner } from './go-records';
 
 export type UdpFraming = 'frames' | 'raw';
 
 /** Length prefix of a frame; a UDP payload never exceeds 65535 bytes. */
-export const FRAME_HEADER_BYTES = 2;
-export const MAX_FRAME_PAYLOAD = 0xffff;
+const FRAME_HEADER_BYTES = 2;
+const MAX_FRAME_PAYLOAD = 0xffff;
 
 /** One frame: length (u16 BE) + payload. */
 export function encodeFrame(payload: Buffer): Buffer {
@@ -251,42 +250,4 @@ export class DatagramChannel {
     } else s.destroy();
     this.events.closed(why);
   }
-}
-
-export interface UdpDialOptions {
-  address: string;
-  port: number;
-  family: number;
-  /** Source IP ('' = automatic). */
-  localAddress: string;
-}
-
-/** A UDP socket connected to a target, as Go's `net.Dial("udp", …)` gives. */
-export function connectUdp(o: UdpDialOptions): Promise<dgram.Socket> {
-  return new Promise((resolve, reject) => {
-    const type = o.family === 6 || o.address.includes(':') ? 'udp6' : 'udp4';
-    const sock = dgram.createSocket({ type });
-    const fail = (e: NodeJS.ErrnoException) => {
-      try {
-        sock.close();
-      } catch {
-        // already closed
-      }
-      const addr = o.address.includes(':') ? `[${o.address}]:${o.port}` : `${o.address}:${o.port}`;
-      const err = new Error(`dial udp ${addr}: ${e.code === 'EADDRNOTAVAIL' ? 'bind: cannot assign requested address' : e.message}`) as NodeJS.ErrnoException;
-      err.code = e.code;
-      reject(err);
-    };
-    sock.once('error', fail);
-    const connect = () =>
-      sock.connect(o.port, o.address, () => {
-        sock.off('error', fail);
-        // ICMP errors (ECONNREFUSED while the target is down) arrive as 'error' events later;
-        // whoever owns the socket listens for them, and until then they must not crash anything.
-        sock.on('error', () => {});
-        resolve(sock);
-      });
-    if (o.localAddress) sock.bind({ address: o.localAddress, port: 0 }, connect);
-    else connect();
-  });
 }

@@ -1,4 +1,4 @@
-// The soak workload (issue 9): many short TCP connections plus steady long-lived UDP flows through
+// The soak workload: many short TCP connections plus steady long-lived UDP flows through
 // one tunnel, with RSS and descriptor bounds and byte and datagram accounting. Shared by the short
 // profile in `npm test` and the long one in `npm run soak`.
 

@@ -4,15 +4,19 @@
 // server reads that byte and answers with the 4-byte ID (written by ServerPool.offer).
 
 import { readFileSync } from 'node:fs';
+import type net from 'node:net';
 import tls from 'node:tls';
 import type { ServerTls } from '../tls/context';
-import { joinHostPort } from '../url/ip';
-import { bindQuicSocket, dialQuic, makeConfig, QuicListener, type QuicConnection, type QuicSettings, type QuicStream, type TlsMaterial } from './quic-driver';
-import type { QuicheConfig } from './quic-native';
-import { normaliseIp } from './tcp';
-import type { ClientTransport, PooledStream, ServerTransport } from './transport';
+import { joinHostPort, normaliseIp } from '../url/ip';
+import { makeConfig, type QuicSettings, type TlsMaterial } from './quic/config';
+import type { QuicConnection } from './quic/connection';
+import { dialQuic } from './quic/dial';
+import { bindQuicSocket, QuicListener } from './quic/listener';
+import type { QuicStream } from './quic/stream';
+import { quicUnavailable, type QuicheConfig } from './quic/native';
+import type { ClientTransport, PooledStream, ServerTransport, TransportDescriptor, TransportLogger } from './transport';
 
-export const QUIC_ALPN = 'np-quic';
+const QUIC_ALPN = 'np-quic';
 const OPENER = Uint8Array.of(0);
 
 /** NodePass's QUIC parameters (§5.3, §5.6). */
@@ -125,12 +129,6 @@ export class QuicClientTransport implements ClientTransport {
 
 // ---- server ----
 
-export interface QuicLogger {
-  debug(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
-}
-
 /**
  * The UDP side of the tunnel port, kept for the server's life: sessions come and go (a client's
  * new handshake replaces the session at any time), the socket and its port stay. Each session's
@@ -148,7 +146,7 @@ export class QuicServerEndpoint {
     private readonly port: number,
     private readonly serverTls: ServerTls,
     private readonly keepAliveMs: number,
-    private readonly logger: QuicLogger,
+    private readonly logger: TransportLogger,
   ) {}
 
   /** Binds the UDP socket once; a failure is logged and retried by the next session. */
@@ -197,11 +195,13 @@ export class QuicServerEndpoint {
     if (this.acceptor === t) this.acceptor = null;
   }
 
-  close(): void {
+  /** Resolves once the UDP port is free again. */
+  close(): Promise<void> {
     this.closed = true;
     this.acceptor = null;
-    this.listener?.close('server stopped');
+    const l = this.listener;
     this.listener = null;
+    return l ? l.close('server stopped') : Promise.resolve();
   }
 }
 
@@ -214,7 +214,7 @@ export interface QuicServerOptions {
   active: () => number;
   /** Files a stream (ServerPool.offer: assigns and writes the ID); returns why it refused. */
   offer: (s: PooledStream) => string | null;
-  logger: QuicLogger;
+  logger: TransportLogger;
 }
 
 export class QuicServerTransport implements ServerTransport {
@@ -231,8 +231,13 @@ export class QuicServerTransport implements ServerTransport {
     });
   }
 
+  /** A TLS connection on the TCP port while the pool is QUIC: not ours, but not a handshake either. */
+  owns(head: Buffer | null): boolean {
+    return head !== null && head[0] === 0x16;
+  }
+
   /** QUIC arrives on UDP, never as a TCP socket. */
-  takeSocket(socket: import('node:net').Socket): void {
+  takeSocket(socket: net.Socket): void {
     socket.destroy();
   }
 
@@ -286,3 +291,43 @@ export class QuicServerTransport implements ServerTransport {
     this.conns.clear();
   }
 }
+
+export const quicTransport: TransportDescriptor<QuicServerEndpoint> = {
+  type: 1,
+  kind: 'quic',
+  pinsClientIp: true,
+  // A platform without the quiche binary cannot serve type 1: say so at start-up.
+  unavailable: quicUnavailable,
+  bind: async (ctx) => {
+    if (!ctx.tls) throw new Error('QUIC needs TLS (tls=1 or 2)');
+    const endpoint = new QuicServerEndpoint(ctx.tunnel.host, ctx.tunnel.port, ctx.tls, ctx.keepAliveMs, ctx.logger);
+    try {
+      await endpoint.ensure();
+    } catch (e) {
+      await endpoint.close();
+      throw e;
+    }
+    return endpoint;
+  },
+  server: (ctx, pool, endpoint) => {
+    if (!endpoint) throw new Error('QUIC pool without its UDP endpoint');
+    return new QuicServerTransport({
+      endpoint,
+      clientIp: pool.clientIp,
+      max: pool.max,
+      active: () => pool.active(),
+      offer: (s) => pool.offer(s),
+      logger: ctx.logger,
+    });
+  },
+  client: (ctx, offer) =>
+    new QuicClientTransport({
+      target: ctx.resolve,
+      tls: offer.tls,
+      serverName: ctx.serverName,
+      keepAliveMs: ctx.keepAliveMs,
+      max: offer.max,
+      dialTimeoutMs: ctx.handshakeTimeoutMs,
+      onConnectionClosed: (why) => ctx.logger.debug(`Tunnel pool: QUIC connection ${why}`),
+    }),
+};

@@ -6,8 +6,9 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { EnvConfig } from '../url/env';
 import type { TunnelConfig } from '../url/model';
-import { joinHostPort } from '../url/ip';
-import { relay, type RelayOptions } from '../relay/tcp';
+import { joinHostPort, normaliseIp } from '../url/ip';
+import { closeGracefully } from '../relay/graceful-close';
+import { relay, type RelayOptions } from '../relay/tcp-relay';
 import { anyBlocked, sniffBlocked, type Prefetched } from '../relay/block';
 import { proxyV1Header } from '../relay/proxy';
 import { limitStream, type RateLimiter } from '../relay/rate';
@@ -18,25 +19,16 @@ import type { Session } from './session';
 import type { Stats } from './stats';
 
 /** How long block sniffing waits for a client's first bytes before letting the connection through. */
-export const BLOCK_SNIFF_MS = 500;
+const BLOCK_SNIFF_MS = 500;
 
-export function peerAddr(s: net.Socket): string {
-  return joinHostPort((s.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.)/, ''), s.remotePort ?? 0);
+/** How long a refused user or pooled stream may take to read what it was sent. */
+const LINGER_MS = 5000;
+
+function peerAddr(s: net.Socket): string {
+  return joinHostPort(normaliseIp(s.remoteAddress ?? ''), s.remotePort ?? 0);
 }
 
-/** Ends a stream with a FIN, drains what the peer still sends, and destroys it when done. */
-export function closeGracefully(stream: Duplex, lingerMs = 5000): void {
-  if (stream.destroyed) return;
-  const t = setTimeout(() => stream.destroy(), lingerMs);
-  t.unref();
-  stream.once('close', () => clearTimeout(t));
-  stream.on('error', () => stream.destroy());
-  stream.once('end', () => stream.destroy());
-  stream.end();
-  stream.resume();
-}
-
-export class Forwarder {
+export class TcpForwarder {
   constructor(
     private readonly cfg: TunnelConfig,
     private readonly env: EnvConfig,
@@ -96,7 +88,7 @@ export class Forwarder {
       const s = await session();
       if (!s) {
         this.logger.warn(`commonTCPLoop: request timeout: no tunnel session within ${this.env.poolGetTimeoutMs}ms`);
-        closeGracefully(user);
+        closeGracefully(user, LINGER_MS);
         return;
       }
       let conn;
@@ -104,7 +96,7 @@ export class Forwarder {
         conn = await s.pool.incomingGet(this.env.poolGetTimeoutMs);
       } catch (e) {
         this.logger.warn(`commonTCPLoop: request timeout: ${(e as Error).message}`);
-        closeGracefully(user);
+        closeGracefully(user, LINGER_MS);
         return;
       }
       s.send({ action: 'tcp', remote, id: conn.id });
@@ -145,7 +137,7 @@ export class Forwarder {
     const c = conn.claim();
     if (!this.stats.tryAcquire(false)) {
       this.slotError('commonTCPOnce');
-      closeGracefully(c.stream);
+      closeGracefully(c.stream, LINGER_MS);
       return;
     }
     try {
@@ -154,7 +146,7 @@ export class Forwarder {
         target = await this.targets.dialTcp(this.env.tcpDialTimeoutMs);
       } catch (e) {
         this.logger.error(`commonTCPOnce: dialWithRotation failed: ${(e as Error).message}`);
-        closeGracefully(c.stream);
+        closeGracefully(c.stream, LINGER_MS);
         return;
       }
       if (this.cfg.proxy) {
@@ -162,7 +154,7 @@ export class Forwarder {
         if (!header) {
           this.logger.error(`commonTCPOnce: sendProxyV1Header failed: invalid remote address ${JSON.stringify(signal.remote ?? '')}`);
           target.destroy();
-          closeGracefully(c.stream);
+          closeGracefully(c.stream, LINGER_MS);
           return;
         }
         target.write(header);
@@ -199,7 +191,7 @@ export class Forwarder {
         target = await this.targets.dialTcp(this.env.tcpDialTimeoutMs);
       } catch (e) {
         this.logger.error(`singleTCPLoop: dialWithRotation failed: ${(e as Error).message}`);
-        closeGracefully(user);
+        closeGracefully(user, LINGER_MS);
         return;
       }
       if (this.cfg.proxy) {

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { createHash, randomBytes } from 'node:crypto';
 import { dialTcp } from '../../../engine/relay/dial';
-import { relay } from '../../../engine/relay/tcp';
+import { relay } from '../../../engine/relay/tcp-relay';
 
 const MiB = 1024 * 1024;
 

@@ -6,8 +6,9 @@ import { PassThrough, Duplex } from 'node:stream';
 import net from 'node:net';
 import tls from 'node:tls';
 import fc from 'fast-check';
-import { DatagramChannel, encodeFrame, FrameDecoder } from '../../../engine/relay/udp';
+import { DatagramChannel, encodeFrame, FrameDecoder } from '../../../engine/relay/datagram-channel';
 import { ramTls } from '../../../engine/tls/context';
+import { until } from '../../helpers/wait';
 
 test('frames reassemble whatever way the stream is cut', () => {
   fc.assert(
@@ -58,7 +59,7 @@ test('framed channels carry empty and full-size datagrams and batch a burst into
   const sent = [Buffer.alloc(0), Buffer.alloc(16384, 1), Buffer.from('abc'), Buffer.alloc(0)];
   for (const d of sent) assert.equal(chA.send(d), true);
   assert.equal(chA.send(Buffer.alloc(16385)), false, 'larger than NP_UDP_DATA_BUF_SIZE is dropped');
-  await new Promise((r) => setTimeout(r, 20));
+  await until('four datagrams', () => got.length === 4);
   assert.equal(writes, 1);
   assert.deepEqual(got.map((b) => b.length), [0, 16384, 3, 0]);
   assert.ok(got[1].every((x) => x === 1));
@@ -74,10 +75,10 @@ test('raw channels (Go peers): one write per datagram, each read is a datagram, 
   chB.start([], false);
   chA.start([], false);
   chA.send(Buffer.alloc(700, 2));
-  await new Promise((r) => setTimeout(r, 10));
+  await until('the first datagram', () => got.length === 1);
   // A read larger than the buffer (what a merged stream read looks like) splits at the buffer size.
   a.write(Buffer.alloc(2500, 3));
-  await new Promise((r) => setTimeout(r, 10));
+  await until('the split read', () => got.length === 4);
   assert.deepEqual(got.map((g) => g.length), [700, 1000, 1000, 500]);
   chA.close('done');
   assert.deepEqual(closed, ['done']);
@@ -89,7 +90,7 @@ test('a channel whose stream ends reports it once and refuses further datagrams'
   const ch = new DatagramChannel(a, { framing: 'frames', maxDatagram: 100 }, { datagram: () => {}, closed: (w) => why.push(w) });
   ch.start([], false);
   b.end();
-  await new Promise((r) => setTimeout(r, 10));
+  await until('the end', () => why.length > 0);
   assert.deepEqual(why, ['EOF']);
   assert.equal(ch.send(Buffer.from('late')), false);
 });

@@ -6,141 +6,21 @@
 // Better than NodePass: two NodePass Desktop peers agree on an upgrade header to mark the end of
 // one direction with an empty binary message, so a half-closed TCP session keeps flowing the other
 // way (a close frame ends both). With a Go peer `end()` sends a close frame, as coder/websocket does.
+// The stream itself is ws-stream.ts.
 
 import type { IncomingMessage } from 'node:http';
 import type net from 'node:net';
-import { Duplex } from 'node:stream';
-import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import type tls from 'node:tls';
 import WebSocket, { WebSocketServer } from 'ws';
-import type { ClientTransport, PooledStream, ServerTransport, StreamSink } from './transport';
-import { closeOnEnd, normaliseIp, tlsClient, tlsServer } from './tcp';
 import type { ServerTls } from '../tls/context';
 import { clientTlsOptions } from '../tls/context';
 import { dialTcp } from '../relay/dial';
-import { isIP, joinHostPort } from '../url/ip';
-import { buildResponse, FEATURES_HEADER, parseFeatureList, parseHead, type HttpHead } from '../wire/http';
-
-/** Upgrade-level feature: an empty binary message means "no more data this way". */
-export const WS_FEATURE_EOF = 'ws-eof';
-
-/**
- * Largest message accepted. Peers write one message per read of their source (Go: 16 KiB, Node:
- * ≤ 64 KiB), so this only stops a hostile peer from making us buffer without bound.
- */
-export const WS_MAX_PAYLOAD = 16 * 1024 * 1024;
-
-const EMPTY = Buffer.alloc(0);
-
-/**
- * A WebSocket as a Duplex byte stream. Writes are sent as they come (one binary message each) and
- * acknowledged at once unless the socket needs draining, so the relay is throttled by the socket,
- * not by a round-trip per chunk.
- */
-export class WsStream extends Duplex {
-  private pendingWrite: ((err?: Error | null) => void) | null = null;
-  private sentEof = false;
-  private gotEof = false;
-
-  constructor(
-    private readonly ws: WebSocket,
-    private readonly socket: net.Socket,
-    /** Both peers agreed on the empty-message EOF (see WS_FEATURE_EOF). */
-    readonly halfClose: boolean,
-  ) {
-    super({ allowHalfOpen: true, decodeStrings: false });
-    ws.binaryType = 'nodebuffer';
-    ws.on('message', this.onMessage);
-    ws.on('close', this.onClose);
-    ws.on('error', this.onError);
-    socket.on('drain', this.onDrain);
-  }
-
-  private onMessage = (data: WebSocket.RawData): void => {
-    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    if (buf.length === 0) {
-      // Without the agreement an empty message carries nothing (Go may send one for an empty write).
-      if (this.halfClose && !this.gotEof) {
-        this.gotEof = true;
-        this.push(null);
-        this.maybeClose();
-      }
-      return;
-    }
-    if (this.gotEof) return;
-    if (!this.push(buf)) this.ws.pause();
-  };
-
-  private onClose = (): void => {
-    // A close frame (or a lost connection) ends what we read; writes fail from now on.
-    if (!this.gotEof) {
-      this.gotEof = true;
-      this.push(null);
-    }
-    this.flushPending(new Error('websocket closed'));
-  };
-
-  private onError = (err: Error): void => {
-    this.destroy(err);
-  };
-
-  private onDrain = (): void => this.flushPending(null);
-
-  private flushPending(err: Error | null): void {
-    const cb = this.pendingWrite;
-    this.pendingWrite = null;
-    cb?.(err);
-  }
-
-  private maybeClose(): void {
-    if (this.sentEof && this.gotEof && this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
-  }
-
-  override _read(): void {
-    if (this.ws.isPaused) this.ws.resume();
-  }
-
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (this.ws.readyState !== WebSocket.OPEN) {
-      cb(new Error(`websocket ${this.ws.readyState === WebSocket.CLOSING ? 'closing' : 'closed'}`));
-      return;
-    }
-    if (chunk.length === 0) {
-      cb();
-      return;
-    }
-    this.ws.send(chunk, { binary: true });
-    if (this.socket.writableNeedDrain) this.pendingWrite = cb;
-    else cb();
-  }
-
-  override _final(cb: (err?: Error | null) => void): void {
-    if (this.ws.readyState === WebSocket.OPEN) {
-      if (this.halfClose) {
-        this.ws.send(EMPTY, { binary: true });
-        this.sentEof = true;
-        this.maybeClose();
-      } else {
-        this.ws.close(1000);
-      }
-    }
-    cb();
-  }
-
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    this.socket.off('drain', this.onDrain);
-    this.pendingWrite = null;
-    const state = this.ws.readyState;
-    if (err) {
-      if (state !== WebSocket.CLOSED) this.ws.terminate();
-    } else if (state === WebSocket.OPEN) {
-      // A normal close, as Go's NetConn.Close does; ws drops the socket if no reply comes.
-      this.ws.close(1000);
-    }
-    cb(err);
-  }
-}
-
-// ---- server ----
+import { isIP, joinHostPort, normaliseIp } from '../url/ip';
+import { buildResponse, FEATURES_HEADER, parseHead, type HttpHead } from '../wire/http';
+import { closeOnEnd, tlsClient, tlsServer } from './tls-socket';
+import { offerTo, type ClientTransport, type PooledStream, type ServerTransport, type StreamSink, type TransportDescriptor } from './transport';
+import { wantsEof, WS_FEATURE_EOF, WS_MAX_PAYLOAD, WsStream } from './ws-stream';
 
 export interface WsServerOptions {
   /** TLS config at tls 1/2 (then only `wss://` is served), null at tls=0. */
@@ -161,7 +41,7 @@ type RequestRead = { ok: true; head: HttpHead; raw: Buffer } | { ok: false; erro
 /** Reads one HTTP request head from a paused socket, keeping every byte read. */
 function readRequest(sock: Duplex, initial: Buffer | null, timeoutMs: number): Promise<RequestRead> {
   return new Promise((resolve) => {
-    let buf = initial ?? EMPTY;
+    let buf = initial ?? Buffer.alloc(0);
     const done = (r: RequestRead) => {
       clearTimeout(timer);
       sock.off('data', onData);
@@ -198,11 +78,6 @@ function reply(sock: Duplex, status: number, body: string): void {
   sock.once('close', () => clearTimeout(t));
 }
 
-function wantsEof(headers: Record<string, string | string[] | undefined>): boolean {
-  const v = headers[FEATURES_HEADER.toLowerCase()];
-  return parseFeatureList(Array.isArray(v) ? v.join(',') : v).includes(WS_FEATURE_EOF);
-}
-
 export class WsServerTransport implements ServerTransport {
   readonly kind = 'ws';
   private closed = false;
@@ -218,6 +93,14 @@ export class WsServerTransport implements ServerTransport {
     this.wss.on('headers', (headers, req) => {
       if (wantsEof(req.headers)) headers.push(`${FEATURES_HEADER}: ${WS_FEATURE_EOF}`);
     });
+  }
+
+  /**
+   * Every socket that says something: TLS, an upgrade, or a plain request that is a client's new
+   * tunnel handshake (handed back through onHandshake once its head is read).
+   */
+  owns(head: Buffer | null): boolean {
+    return head !== null;
   }
 
   takeSocket(socket: net.Socket, head: Buffer): void {
@@ -405,3 +288,31 @@ export class WsClientTransport implements ClientTransport {
   reset(): void {}
   close(): void {}
 }
+
+export const wsTransport: TransportDescriptor = {
+  type: 2,
+  kind: 'ws',
+  // Meant to pass proxies and CDNs, whose addresses are not the client's.
+  pinsClientIp: false,
+  unavailable: () => null,
+  server: (ctx, pool) =>
+    new WsServerTransport({
+      tls: ctx.tls,
+      keepAliveMs: ctx.keepAliveMs,
+      handshakeTimeoutMs: ctx.handshakeTimeoutMs,
+      full: () => pool.full,
+      onStream: offerTo(pool, ctx.logger),
+      onHandshake: ctx.onHandshake,
+      onError: (e) => ctx.logger.debug(`Tunnel pool: ${e.message}`),
+    }),
+  client: (ctx, offer) =>
+    new WsClientTransport({
+      target: ctx.resolve,
+      host: ctx.host,
+      port: ctx.portText,
+      tls: offer.tls,
+      dialTimeoutMs: ctx.dialTimeoutMs,
+      handshakeTimeoutMs: ctx.handshakeTimeoutMs,
+      keepAliveMs: ctx.keepAliveMs,
+    }),
+};
